@@ -1,0 +1,1 @@
+"""The agreement as data: terms, geometry and rules a mission edits in files."""

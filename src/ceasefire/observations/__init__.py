@@ -1,0 +1,1 @@
+"""Observations: what sources saw, normalised, validated and kept exactly as received."""
