@@ -20,14 +20,18 @@ from shapely.geometry.base import BaseGeometry
 from ceasefire.errors import GeometryError
 
 WGS84 = "EPSG:4326"
-DEFAULT_METRIC_CRS = "+proj=tmerc +lat_0=48.5 +lon_0=35.5 +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+DEFAULT_METRIC_CRS = (
+    "+proj=tmerc +lat_0=48.5 +lon_0=35.5 +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+)
 
 FloatArray = npt.NDArray[np.float64]
 
 
 @lru_cache(maxsize=16)
 def _transformer(source: str, target: str) -> Transformer:
-    return Transformer.from_crs(CRS.from_user_input(source), CRS.from_user_input(target), always_xy=True)
+    return Transformer.from_crs(
+        CRS.from_user_input(source), CRS.from_user_input(target), always_xy=True
+    )
 
 
 def check_metric_crs(crs: str) -> None:
@@ -38,31 +42,45 @@ def check_metric_crs(crs: str) -> None:
         raise GeometryError(f"unknown CRS {crs!r}: {exc}") from exc
     units = {axis.unit_name for axis in parsed.axis_info}
     if not parsed.is_projected or units - {"metre"}:
-        raise GeometryError(f"CRS {crs!r} is not a projected CRS in metres (units: {sorted(units)})")
+        raise GeometryError(
+            f"CRS {crs!r} is not a projected CRS in metres (units: {sorted(units)})"
+        )
 
 
-def project_xy(lon: FloatArray, lat: FloatArray, crs: str = DEFAULT_METRIC_CRS) -> tuple[FloatArray, FloatArray]:
+def project_xy(
+    lon: FloatArray, lat: FloatArray, crs: str = DEFAULT_METRIC_CRS
+) -> tuple[FloatArray, FloatArray]:
     """Project lon/lat arrays (degrees, WGS84) to metric x/y arrays in ``crs``."""
-    x, y = _transformer(WGS84, crs).transform(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
+    x, y = _transformer(WGS84, crs).transform(
+        np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    )
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
 
 
-def unproject_xy(x: FloatArray, y: FloatArray, crs: str = DEFAULT_METRIC_CRS) -> tuple[FloatArray, FloatArray]:
+def unproject_xy(
+    x: FloatArray, y: FloatArray, crs: str = DEFAULT_METRIC_CRS
+) -> tuple[FloatArray, FloatArray]:
     """Metric x/y arrays in ``crs`` back to lon/lat degrees."""
-    lon, lat = _transformer(crs, WGS84).transform(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    lon, lat = _transformer(crs, WGS84).transform(
+        np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    )
     return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
 
 
 def to_metric(geometry: BaseGeometry, crs: str = DEFAULT_METRIC_CRS) -> BaseGeometry:
     """Project a lon/lat geometry to ``crs``."""
     transformer = _transformer(WGS84, crs)
-    return shapely.transform(geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    return shapely.transform(
+        geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
 
 
 def to_lonlat(geometry: BaseGeometry, crs: str = DEFAULT_METRIC_CRS) -> BaseGeometry:
     """Project a metric geometry in ``crs`` back to lon/lat."""
     transformer = _transformer(crs, WGS84)
-    return shapely.transform(geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    return shapely.transform(
+        geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
 
 
 def check_lonlat(geometry: BaseGeometry) -> str | None:

@@ -62,6 +62,8 @@ class Zone:
     side: str | None = None  # for a one-sided band: the party on whose side it lies
     illustrative: bool = False
     description: str = ""
+    center_lonlat: tuple[float, float] | None = None  # for an ``around`` zone: the site
+    radius_km: float | None = None  # for an ``around`` zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,8 @@ class Geography:
     sides_lonlat: dict[str, BaseGeometry]
     admin_areas: tuple[AdminArea, ...]
     line_date: str = ""
+    country_lonlat: BaseGeometry | None = None
+    border_tolerance_km: float = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +136,7 @@ class Agreement:
     source_dir: Path | None = None
     content_sha256: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    description: str = ""
 
     def zone(self, zone_id: str) -> Zone:
         for zone in self.zones:

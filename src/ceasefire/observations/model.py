@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,7 +32,9 @@ JsonValue = Any
 
 def canonical_json(value: Mapping[str, JsonValue]) -> str:
     """Serialise attributes the same way every time (sorted keys, no spaces, UTF-8 kept)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,9 @@ class Observation:
             assert self.lon is not None and self.lat is not None
             if not (-180.0 <= self.lon <= 180.0 and -90.0 <= self.lat <= 90.0):
                 raise ValueError(f"point ({self.lon}, {self.lat}) is not lon/lat")
-        if self.uncertainty_m is not None and not (self.uncertainty_m >= 0 and math.isfinite(self.uncertainty_m)):
+        if self.uncertainty_m is not None and not (
+            self.uncertainty_m >= 0 and math.isfinite(self.uncertainty_m)
+        ):
             raise ValueError("uncertainty_m must be a finite number of metres, zero or more")
         if not self.source_id:
             raise ValueError("source_id is empty")
@@ -131,11 +135,18 @@ class ObservationBatch:
 
     def __post_init__(self) -> None:
         n = len(self.source_id)
-        columns: dict[str, Sequence[Any]] = {
-            "observed_at_us": self.observed_at_us, "observed_until_us": self.observed_until_us,
-            "kind": self.kind, "lon": self.lon, "lat": self.lat, "uncertainty_m": self.uncertainty_m,
-            "area": self.area, "weapon_class": self.weapon_class,
-            "attributes_json": self.attributes_json, "raw": self.raw, "row": self.row,
+        columns: dict[str, Sized] = {
+            "observed_at_us": self.observed_at_us,
+            "observed_until_us": self.observed_until_us,
+            "kind": self.kind,
+            "lon": self.lon,
+            "lat": self.lat,
+            "uncertainty_m": self.uncertainty_m,
+            "area": self.area,
+            "weapon_class": self.weapon_class,
+            "attributes_json": self.attributes_json,
+            "raw": self.raw,
+            "row": self.row,
         }
         for name, column in columns.items():
             if len(column) != n:
@@ -156,7 +167,11 @@ class ObservationBatch:
 
     @classmethod
     def from_observations(
-        cls, source: str, observations: Iterable[Observation], file_name: str = "", file_sha256: str = ""
+        cls,
+        source: str,
+        observations: Iterable[Observation],
+        file_name: str = "",
+        file_sha256: str = "",
     ) -> ObservationBatch:
         """Build a batch from records (for sources small enough to parse row by row)."""
         items = list(observations)
@@ -169,14 +184,18 @@ class ObservationBatch:
             source_id=[o.source_id for o in items],
             observed_at_us=np.array([to_epoch_us(o.observed_at) for o in items], dtype=np.int64),
             observed_until_us=np.array(
-                [NO_TIME if o.observed_until is None else to_epoch_us(o.observed_until) for o in items],
+                [
+                    NO_TIME if o.observed_until is None else to_epoch_us(o.observed_until)
+                    for o in items
+                ],
                 dtype=np.int64,
             ),
             kind=[str(o.kind) for o in items],
             lon=np.array([nan if o.lon is None else o.lon for o in items], dtype=np.float64),
             lat=np.array([nan if o.lat is None else o.lat for o in items], dtype=np.float64),
             uncertainty_m=np.array(
-                [nan if o.uncertainty_m is None else o.uncertainty_m for o in items], dtype=np.float64
+                [nan if o.uncertainty_m is None else o.uncertainty_m for o in items],
+                dtype=np.float64,
             ),
             area=[o.area for o in items],
             weapon_class=[o.weapon_class for o in items],
@@ -189,7 +208,9 @@ class ObservationBatch:
 
     def take(self, index: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> ObservationBatch:
         """The rows selected by an integer index or a boolean mask, as a new batch."""
-        positions = np.flatnonzero(index) if np.asarray(index).dtype == np.bool_ else np.asarray(index)
+        positions = (
+            np.flatnonzero(index) if np.asarray(index).dtype == np.bool_ else np.asarray(index)
+        )
         pick = positions.tolist()
         return ObservationBatch(
             source=self.source,

@@ -21,6 +21,21 @@ from ceasefire.observations.model import Observation, ObservationBatch, Rejectio
 
 DEFAULT_CHUNK_ROWS = 100_000
 
+RECORD_FIELD = "(record)"
+"""The field a rejection names when the record as a whole is unusable (wrong cell count)."""
+
+
+def content_id(*parts: str) -> str:
+    """A deterministic id from a record's identifying fields, for sources that have no own id.
+
+    The parts are joined with a separator no CSV cell contains, hashed with SHA-256 and cut to
+    32 hex digits (128 bits): equal parts give equal ids on every machine and in every release.
+
+    >>> content_id("UA-63", "2022-03-15T16:10:34Z")
+    'cd91dfe99cc20dd3feb5f140450c0261'
+    """
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+
 
 @dataclass(slots=True)
 class ParsedChunk:
@@ -136,7 +151,9 @@ def iter_csv_records(
             return
         except csv.Error as exc:
             row_number += 1
-            yield CsvRecord(row_number, "".join(recorder.taken).rstrip("\r\n"), {"__error__": str(exc)})
+            yield CsvRecord(
+                row_number, "".join(recorder.taken).rstrip("\r\n"), {"__error__": str(exc)}
+            )
             continue
         row_number += 1
         raw = "".join(recorder.taken).rstrip("\r\n")
@@ -176,7 +193,10 @@ class ChunkCollector:
         """Hand out what was collected since the last flush."""
         chunk = ParsedChunk(
             ObservationBatch.from_observations(
-                self.source, self.observations, file_name=self.facts.name, file_sha256=self.facts.sha256
+                self.source,
+                self.observations,
+                file_name=self.facts.name,
+                file_sha256=self.facts.sha256,
             ),
             self.rejections,
             self.rows,

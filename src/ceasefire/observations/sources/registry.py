@@ -48,3 +48,8 @@ def get_source(name: str) -> Source:
         known = ", ".join(sorted(sources)) or "none"
         raise UnknownSourceError(f"unknown source {name!r}; known sources: {known}")
     return sources[name]()
+
+
+def unregister_source(name: str) -> None:
+    """Remove an adapter registered at run time (tests use this to clean up)."""
+    _extra.pop(name, None)

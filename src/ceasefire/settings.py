@@ -1,0 +1,42 @@
+"""Every setting of ceasefire in one typed object, with its default and help text.
+
+Built at the interface edge (the CLI, later the API) from ``CEASEFIRE_*`` environment
+variables and passed inward; nothing creates a settings instance on import.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings read from the environment (prefix ``CEASEFIRE_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="CEASEFIRE_", extra="forbid")
+
+    workspace: Path = Field(
+        default=Path("workspace"),
+        description="Directory holding the store, the loaded agreements and outputs.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="Store URL; default sqlite:///WORKSPACE/ceasefire.db. PostgreSQL comes later.",
+    )
+    chunk_rows: int = Field(
+        default=100_000, ge=1_000, description="Rows per chunk when reading input files."
+    )
+    assess_batch: int = Field(
+        default=200_000, ge=1_000, description="Observations per zone-engine batch."
+    )
+    sqlite_synchronous: str = Field(
+        default="NORMAL",
+        pattern="^(NORMAL|FULL)$",
+        description="SQLite synchronous mode in WAL: NORMAL (fast) or FULL (every commit fsynced).",
+    )
+
+    def store_url(self) -> str:
+        """The store URL, defaulting to a SQLite file inside the workspace."""
+        return self.database_url or f"sqlite:///{self.workspace / 'ceasefire.db'}"

@@ -1,0 +1,1 @@
+"""Storage adapters behind one protocol: SQLite now, PostgreSQL/PostGIS later."""

@@ -1,0 +1,96 @@
+"""The SQLite schema, as an ordered list of migrations; ``PRAGMA user_version`` says which ran."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: agreements, input files, observations, rejections, ingest runs, zone assessments
+    """
+    CREATE TABLE agreements (
+        key INTEGER PRIMARY KEY,
+        agreement_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        content_sha256 TEXT NOT NULL,
+        effective_us INTEGER NOT NULL,
+        loaded_at_us INTEGER NOT NULL,
+        active INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (agreement_id, version)
+    );
+    CREATE TABLE agreement_files (
+        agreement_key INTEGER NOT NULL REFERENCES agreements(key),
+        path TEXT NOT NULL,
+        content BLOB NOT NULL,
+        PRIMARY KEY (agreement_key, path)
+    );
+    CREATE TABLE input_files (
+        sha256 TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        first_seen_us INTEGER NOT NULL,
+        content BLOB NOT NULL
+    );
+    CREATE TABLE ingest_runs (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        file_sha256 TEXT NOT NULL,
+        started_at_us INTEGER NOT NULL,
+        finished_at_us INTEGER,
+        accepted INTEGER,
+        duplicates INTEGER,
+        rejected INTEGER
+    );
+    CREATE TABLE observations (
+        rowid INTEGER PRIMARY KEY,
+        uid TEXT NOT NULL UNIQUE,  -- source || ':' || source's own id: identity and public id
+        source TEXT NOT NULL,
+        observed_at_us INTEGER NOT NULL,
+        observed_until_us INTEGER,
+        kind TEXT NOT NULL,
+        lon REAL,
+        lat REAL,
+        uncertainty_m REAL,
+        area TEXT,
+        weapon_class TEXT,
+        attributes TEXT,  -- canonical JSON; NULL when empty
+        raw TEXT NOT NULL,  -- the record exactly as received
+        file_row INTEGER NOT NULL,
+        ingest_run INTEGER NOT NULL REFERENCES ingest_runs(id)  -- names the input file
+    );
+    CREATE INDEX observations_time ON observations (observed_at_us);
+    CREATE TABLE rejections (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        file_sha256 TEXT NOT NULL,
+        row INTEGER NOT NULL,
+        field TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        raw TEXT NOT NULL,
+        ingest_run INTEGER NOT NULL,
+        rejected_at_us INTEGER NOT NULL,
+        UNIQUE (file_sha256, row, field)
+    );
+    CREATE TABLE assessment_progress (
+        agreement_key INTEGER PRIMARY KEY REFERENCES agreements(key),
+        max_rowid INTEGER NOT NULL
+    );
+    CREATE TABLE zone_assessments (
+        agreement_key INTEGER NOT NULL,
+        obs_rowid INTEGER NOT NULL,
+        signed_distance_m REAL,
+        side TEXT NOT NULL,
+        oblast TEXT NOT NULL,
+        PRIMARY KEY (agreement_key, obs_rowid)
+    ) WITHOUT ROWID;
+    CREATE TABLE zone_membership (
+        agreement_key INTEGER NOT NULL,
+        zone_id TEXT NOT NULL,
+        obs_rowid INTEGER NOT NULL,
+        PRIMARY KEY (agreement_key, zone_id, obs_rowid)
+    ) WITHOUT ROWID;
+    CREATE INDEX zone_membership_obs ON zone_membership (agreement_key, obs_rowid);
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)

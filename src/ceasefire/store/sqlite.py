@@ -1,0 +1,543 @@
+"""The embedded default store: one SQLite file in WAL mode.
+
+Every SQLite specific (pragmas, ``INSERT OR IGNORE``, ``user_version``) lives here. sqlite3
+errors are turned into ``StoreError`` in one place, ``_mapped``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ceasefire.agreement.model import Agreement
+from ceasefire.errors import ConflictError, NotFoundError, SchemaVersionError, StoreError
+from ceasefire.observations.model import NO_TIME, ObservationBatch, Rejection
+from ceasefire.store.base import (
+    AgreementRecord,
+    AssessmentRows,
+    ObservationQuery,
+    PendingAssessment,
+    StoredObservation,
+    StoredRejection,
+    Summary,
+    WriteResult,
+    ZoneCount,
+)
+from ceasefire.store.schema import MIGRATIONS, SCHEMA_VERSION
+from ceasefire.timeutil import from_epoch_us, to_epoch_us
+
+logger = logging.getLogger(__name__)
+
+
+def _now_us() -> int:
+    return to_epoch_us(datetime.now(UTC))
+
+
+@contextmanager
+def _mapped(action: str) -> Iterator[None]:
+    """Turn sqlite3 failures into StoreError with a message a user can act on."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        raise ConflictError(f"{action}: {exc}") from exc
+    except sqlite3.Error as exc:
+        raise StoreError(f"{action}: {exc}") from exc
+
+
+def agreement_content_sha256(files: dict[str, bytes]) -> str:
+    """One hash over an agreement directory's files (paths and contents), order-independent."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode() + b"\0" + hashlib.sha256(files[path]).digest())
+    return digest.hexdigest()
+
+
+class SQLiteStore:
+    """A ``Store`` in one SQLite file."""
+
+    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
+        self.path = Path(path)
+        self.url = f"sqlite:///{self.path}"
+        if synchronous not in ("NORMAL", "FULL"):
+            raise StoreError(f"synchronous must be NORMAL or FULL, not {synchronous!r}")
+        with _mapped(f"opening {self.path}"):
+            self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute(f"PRAGMA synchronous={synchronous}")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.execute("PRAGMA busy_timeout=10000")
+            self._conn.execute("PRAGMA cache_size=-65536")
+            self._migrate()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The raw connection, for adapters that share this file (the ledger's node table)."""
+        return self._conn
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self, action: str) -> Iterator[sqlite3.Connection]:
+        with _mapped(action):
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        (current,) = self._conn.execute("PRAGMA user_version").fetchone()
+        if current > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{self.path} has schema version {current}; this ceasefire knows up to "
+                f"{SCHEMA_VERSION}: upgrade ceasefire"
+            )
+        for number in range(current, SCHEMA_VERSION):
+            # executescript runs the whole migration and the version bump as one transaction
+            with _mapped(f"migrating {self.path} to schema {number + 1}"):
+                try:
+                    self._conn.executescript(
+                        f"BEGIN IMMEDIATE;\n{MIGRATIONS[number]}\nPRAGMA user_version={number + 1};\nCOMMIT;"
+                    )
+                except sqlite3.Error:
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                    raise
+            logger.info("migrated %s to schema version %d", self.path, number + 1)
+
+    @property
+    def schema_version(self) -> int:
+        (version,) = self._conn.execute("PRAGMA user_version").fetchone()
+        return int(version)
+
+    # --- agreements ----------------------------------------------------------------------
+
+    def save_agreement(self, agreement: Agreement, files: dict[str, bytes]) -> AgreementRecord:
+        """Store an agreement version and make it the active one.
+
+        Loading the same version with the same content again is a no-op; the same version
+        with different content is a conflict (a changed agreement needs a new version).
+        """
+        sha = agreement_content_sha256(files)
+        with self._transaction("saving the agreement") as conn:
+            row = conn.execute(
+                "SELECT key, content_sha256 FROM agreements WHERE agreement_id=? AND version=?",
+                (agreement.id, agreement.version),
+            ).fetchone()
+            if row is not None and row[1] != sha:
+                raise ConflictError(
+                    f"agreement {agreement.id} version {agreement.version} is already stored with "
+                    "different content; give the changed agreement a new version number"
+                )
+            if row is None:
+                cursor = conn.execute(
+                    "INSERT INTO agreements (agreement_id, version, content_sha256, effective_us, loaded_at_us)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (
+                        agreement.id,
+                        agreement.version,
+                        sha,
+                        to_epoch_us(agreement.effective),
+                        _now_us(),
+                    ),
+                )
+                key = int(cursor.lastrowid or 0)
+                conn.executemany(
+                    "INSERT INTO agreement_files (agreement_key, path, content) VALUES (?, ?, ?)",
+                    [(key, path, content) for path, content in sorted(files.items())],
+                )
+            else:
+                key = int(row[0])
+            conn.execute("UPDATE agreements SET active = (key = ?)", (key,))
+        return self._agreement_record(key)
+
+    def _agreement_record(self, key: int) -> AgreementRecord:
+        row = self._conn.execute(
+            "SELECT key, agreement_id, version, content_sha256, effective_us, loaded_at_us, active"
+            " FROM agreements WHERE key=?",
+            (key,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no agreement with key {key}")
+        return self._to_agreement_record(row)
+
+    @staticmethod
+    def _to_agreement_record(row: Sequence[Any]) -> AgreementRecord:
+        return AgreementRecord(
+            key=int(row[0]),
+            agreement_id=row[1],
+            version=int(row[2]),
+            content_sha256=row[3],
+            effective=from_epoch_us(row[4]),
+            loaded_at=from_epoch_us(row[5]),
+            active=bool(row[6]),
+        )
+
+    def agreements(self) -> list[AgreementRecord]:
+        rows = self._conn.execute(
+            "SELECT key, agreement_id, version, content_sha256, effective_us, loaded_at_us, active"
+            " FROM agreements ORDER BY agreement_id, version"
+        ).fetchall()
+        return [self._to_agreement_record(r) for r in rows]
+
+    def active_agreement(self) -> AgreementRecord | None:
+        for record in self.agreements():
+            if record.active:
+                return record
+        return None
+
+    def find_agreement(self, agreement_id: str, version: int | None = None) -> AgreementRecord:
+        """An agreement by id and version (the latest version when none is given)."""
+        candidates = [a for a in self.agreements() if a.agreement_id == agreement_id]
+        if version is not None:
+            candidates = [a for a in candidates if a.version == version]
+        if not candidates:
+            wanted = agreement_id if version is None else f"{agreement_id} version {version}"
+            raise NotFoundError(f"no agreement {wanted} in this workspace")
+        return max(candidates, key=lambda a: a.version)
+
+    def agreement_files(self, key: int) -> dict[str, bytes]:
+        rows = self._conn.execute(
+            "SELECT path, content FROM agreement_files WHERE agreement_key=?", (key,)
+        ).fetchall()
+        if not rows:
+            raise NotFoundError(f"no files stored for agreement key {key}")
+        return {path: bytes(content) for path, content in rows}
+
+    # --- input ---------------------------------------------------------------------------
+
+    def save_input_file(self, sha256: str, name: str, source: str, content: bytes) -> bool:
+        """Keep an input file exactly as received; True when it was not stored before."""
+        with self._transaction(f"storing input file {name}") as conn:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO input_files (sha256, name, source, size, first_seen_us, content)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (sha256, name, source, len(content), _now_us(), content),
+            )
+            return cursor.rowcount == 1
+
+    def input_file_content(self, sha256: str) -> bytes:
+        row = self._conn.execute(
+            "SELECT content FROM input_files WHERE sha256=?", (sha256,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no input file with SHA-256 {sha256}")
+        return bytes(row[0])
+
+    def start_ingest_run(self, source: str, file_name: str, file_sha256: str) -> int:
+        with self._transaction("starting an ingest run") as conn:
+            cursor = conn.execute(
+                "INSERT INTO ingest_runs (source, file_name, file_sha256, started_at_us) VALUES (?, ?, ?, ?)",
+                (source, file_name, file_sha256, _now_us()),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def finish_ingest_run(self, run: int, accepted: int, duplicates: int, rejected: int) -> None:
+        with self._transaction("finishing an ingest run") as conn:
+            conn.execute(
+                "UPDATE ingest_runs SET finished_at_us=?, accepted=?, duplicates=?, rejected=? WHERE id=?",
+                (_now_us(), accepted, duplicates, rejected, run),
+            )
+
+    def add_observations(self, batch: ObservationBatch, ingest_run: int) -> WriteResult:
+        """Insert a batch in one transaction; rows already stored (same source and id) are skipped."""
+        if len(batch) == 0:
+            return WriteResult(0, 0)
+        n = len(batch)
+        prefix = batch.source + ":"
+        columns: dict[str, list[Any]] = {
+            "uid": [prefix + sid for sid in batch.source_id],
+            "source": [batch.source] * n,
+            "observed_at_us": batch.observed_at_us.tolist(),
+            "observed_until_us": _time_or_none(batch.observed_until_us),
+            "kind": batch.kind,
+            "lon": _nan_to_none(batch.lon),
+            "lat": _nan_to_none(batch.lat),
+            "uncertainty_m": _nan_to_none(batch.uncertainty_m),
+            "area": batch.area,
+            "weapon_class": batch.weapon_class,
+            "attributes": [None if a == "{}" else a for a in batch.attributes_json],
+            "raw": batch.raw,
+            "file_row": batch.row.tolist(),
+            "ingest_run": [ingest_run] * n,
+        }
+        # Columns that are NULL in every row are left out of the statement: binding fewer
+        # parameters is the cheapest speed-up SQLite offers on a bulk insert.
+        names = [name for name, values in columns.items() if values.count(None) < n]
+        sql = (
+            f"INSERT OR IGNORE INTO observations ({', '.join(names)})"
+            f" VALUES ({', '.join('?' * len(names))})"
+        )
+        with self._transaction(f"storing {n} observations of {batch.source}") as conn:
+            cursor = conn.executemany(sql, zip(*(columns[name] for name in names), strict=True))
+            inserted = cursor.rowcount
+        return WriteResult(inserted, len(batch) - inserted)
+
+    def add_rejections(self, rejections: Sequence[Rejection], ingest_run: int) -> WriteResult:
+        """Keep rejected rows with their reasons; the same row of the same file is kept once."""
+        if not rejections:
+            return WriteResult(0, 0)
+        now = _now_us()
+        with self._transaction(f"storing {len(rejections)} rejections") as conn:
+            cursor = conn.executemany(
+                "INSERT OR IGNORE INTO rejections (source, file_name, file_sha256, row, field, reason, raw,"
+                " ingest_run, rejected_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        r.source,
+                        r.file_name,
+                        r.file_sha256,
+                        r.row,
+                        r.field,
+                        r.reason,
+                        r.raw,
+                        ingest_run,
+                        now,
+                    )
+                    for r in rejections
+                ],
+            )
+            inserted = cursor.rowcount
+        return WriteResult(inserted, len(rejections) - inserted)
+
+    # --- reading observations ------------------------------------------------------------
+
+    def _where(self, query: ObservationQuery) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if query.since is not None:
+            clauses.append("o.observed_at_us >= ?")
+            params.append(to_epoch_us(query.since))
+        if query.until is not None:
+            clauses.append("o.observed_at_us < ?")
+            params.append(to_epoch_us(query.until))
+        if query.kinds:
+            clauses.append(f"o.kind IN ({', '.join('?' * len(query.kinds))})")
+            params.extend(query.kinds)
+        if query.sources:
+            clauses.append(f"o.source IN ({', '.join('?' * len(query.sources))})")
+            params.extend(query.sources)
+        if query.zone is not None or query.side is not None or query.oblast is not None:
+            if query.agreement_key is None:
+                raise StoreError("filtering by zone, side or oblast needs an agreement version")
+        if query.zone is not None:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM zone_membership m WHERE m.agreement_key=? AND m.zone_id=?"
+                " AND m.obs_rowid=o.rowid)"
+            )
+            params.extend([query.agreement_key, query.zone])
+        if query.side is not None:
+            clauses.append("a.side = ?")
+            params.append(query.side)
+        if query.oblast is not None:
+            clauses.append("a.oblast = ?")
+            params.append(query.oblast)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def query_observations(self, query: ObservationQuery) -> list[StoredObservation]:
+        """Observations matching ``query``, oldest first, with their zone assessment if any."""
+        where, params = self._where(query)
+        limit = (
+            "" if query.limit is None else f" LIMIT {int(query.limit)} OFFSET {int(query.offset)}"
+        )
+        sql = (
+            "SELECT o.rowid, o.source, o.uid, o.observed_at_us, o.observed_until_us, o.kind, o.lon,"
+            " o.lat, o.uncertainty_m, o.area, o.weapon_class, o.attributes, o.raw, r.file_sha256,"
+            " o.file_row, a.signed_distance_m, a.side, a.oblast,"
+            " (SELECT group_concat(m.zone_id, ',') FROM zone_membership m"
+            "   WHERE m.agreement_key=? AND m.obs_rowid=o.rowid)"
+            " FROM observations o JOIN ingest_runs r ON r.id=o.ingest_run"
+            " LEFT JOIN zone_assessments a ON a.agreement_key=? AND a.obs_rowid=o.rowid"
+            f"{where} ORDER BY o.observed_at_us, o.rowid{limit}"
+        )
+        key = query.agreement_key if query.agreement_key is not None else -1
+        with _mapped("reading observations"):
+            rows = self._conn.execute(sql, [key, key, *params]).fetchall()
+        return [
+            StoredObservation(
+                rowid=r[0],
+                source=r[1],
+                source_id=r[2][len(r[1]) + 1 :],
+                observed_at=from_epoch_us(r[3]),
+                observed_until=None if r[4] is None else from_epoch_us(r[4]),
+                kind=r[5],
+                lon=r[6],
+                lat=r[7],
+                uncertainty_m=r[8],
+                area=r[9],
+                weapon_class=r[10],
+                attributes_json=r[11] or "{}",
+                raw=r[12],
+                file_sha256=r[13],
+                file_row=r[14],
+                signed_distance_m=r[15],
+                side=r[16] or "",
+                oblast=r[17] or "",
+                zones=tuple(sorted(r[18].split(","))) if r[18] else (),
+            )
+            for r in rows
+        ]
+
+    def count_observations(self, query: ObservationQuery) -> int:
+        where, params = self._where(query)
+        sql = (
+            "SELECT count(*) FROM observations o LEFT JOIN zone_assessments a"
+            f" ON a.agreement_key=? AND a.obs_rowid=o.rowid{where}"
+        )
+        key = query.agreement_key if query.agreement_key is not None else -1
+        with _mapped("counting observations"):
+            (count,) = self._conn.execute(sql, [key, *params]).fetchone()
+        return int(count)
+
+    def rejections(
+        self, source: str | None = None, limit: int | None = None
+    ) -> list[StoredRejection]:
+        sql = (
+            "SELECT source, file_name, file_sha256, row, field, reason, raw, rejected_at_us FROM rejections"
+            + (" WHERE source=?" if source else "")
+            + " ORDER BY id"
+            + ("" if limit is None else f" LIMIT {int(limit)}")
+        )
+        rows = self._conn.execute(sql, [source] if source else []).fetchall()
+        return [
+            StoredRejection(
+                source=r[0], file_name=r[1], file_sha256=r[2], row=r[3], field=r[4], reason=r[5],
+                raw=r[6], rejected_at=from_epoch_us(r[7]),
+            )
+            for r in rows
+        ]
+
+    def summary(self) -> Summary:
+        result = Summary()
+        for source, count in self._conn.execute(
+            "SELECT source, count(*) FROM observations GROUP BY source"
+        ):
+            result.observations_by_source[source] = int(count)
+        for source, count in self._conn.execute(
+            "SELECT source, count(*) FROM rejections GROUP BY source"
+        ):
+            result.rejections_by_source[source] = int(count)
+        (result.input_files,) = self._conn.execute("SELECT count(*) FROM input_files").fetchone()
+        return result
+
+    # --- zone assessments ----------------------------------------------------------------
+
+    def pending_assessment(self, agreement_key: int, limit: int) -> PendingAssessment:
+        """The next observations (by rowid) not yet assessed under ``agreement_key``."""
+        row = self._conn.execute(
+            "SELECT max_rowid FROM assessment_progress WHERE agreement_key=?", (agreement_key,)
+        ).fetchone()
+        after = int(row[0]) if row else 0
+        rows = self._conn.execute(
+            "SELECT rowid, lon, lat, area FROM observations WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (after, int(limit)),
+        ).fetchall()
+        if not rows:
+            return PendingAssessment(
+                np.empty(0, np.int64), np.empty(0, np.float64), np.empty(0, np.float64), []
+            )
+        rowids, lon, lat, area = zip(*rows, strict=True)
+        return PendingAssessment(
+            np.asarray(rowids, dtype=np.int64),
+            np.asarray([np.nan if v is None else v for v in lon], dtype=np.float64),
+            np.asarray([np.nan if v is None else v for v in lat], dtype=np.float64),
+            list(area),
+        )
+
+    def save_assessments(self, agreement_key: int, rows: AssessmentRows) -> int:
+        """Store zone-engine answers and move the agreement's watermark past them."""
+        n = len(rows.rowids)
+        if n == 0:
+            return 0
+        rowids = rows.rowids.tolist()
+        members_i, members_z = np.nonzero(rows.in_zone)
+        with self._transaction("storing zone assessments") as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO zone_assessments (agreement_key, obs_rowid, signed_distance_m, side,"
+                " oblast) VALUES (?, ?, ?, ?, ?)",
+                zip(
+                    [agreement_key] * n,
+                    rowids,
+                    _nan_to_none(rows.signed_distance_m),
+                    list(rows.side),
+                    list(rows.oblast),
+                    strict=True,
+                ),
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO zone_membership (agreement_key, zone_id, obs_rowid) VALUES (?, ?, ?)",
+                [
+                    (agreement_key, rows.zone_ids[z], rowids[i])
+                    for i, z in zip(members_i.tolist(), members_z.tolist(), strict=True)
+                ],
+            )
+            conn.execute(
+                "INSERT INTO assessment_progress (agreement_key, max_rowid) VALUES (?, ?)"
+                " ON CONFLICT(agreement_key) DO UPDATE SET max_rowid=max(max_rowid, excluded.max_rowid)",
+                (agreement_key, int(rows.rowids.max())),
+            )
+        return n
+
+    def zone_counts(self, agreement_key: int) -> list[ZoneCount]:
+        """Observations per zone and side under an agreement version (side '' = outside)."""
+        rows = self._conn.execute(
+            "SELECT m.zone_id, a.side, count(*) FROM zone_membership m JOIN zone_assessments a"
+            " ON a.agreement_key=m.agreement_key AND a.obs_rowid=m.obs_rowid"
+            " WHERE m.agreement_key=? GROUP BY m.zone_id, a.side ORDER BY m.zone_id, a.side",
+            (agreement_key,),
+        ).fetchall()
+        return [ZoneCount(zone, side, int(count)) for zone, side, count in rows]
+
+    def side_counts(self, agreement_key: int) -> dict[str, int]:
+        """Assessed observations per side (party code; '' for outside the country or area-only)."""
+        rows = self._conn.execute(
+            "SELECT side, count(*) FROM zone_assessments WHERE agreement_key=? GROUP BY side",
+            (agreement_key,),
+        ).fetchall()
+        return {side: int(count) for side, count in rows}
+
+
+def _time_or_none(values: np.ndarray[Any, np.dtype[np.int64]]) -> list[int | None]:
+    """Microsecond times with the NO_TIME sentinel turned into NULL."""
+    missing = values == NO_TIME
+    if missing.all():
+        return [None] * len(values)
+    out: list[int | None] = values.tolist()
+    for i in np.flatnonzero(missing).tolist():
+        out[i] = None
+    return out
+
+
+def _nan_to_none(values: np.ndarray[Any, np.dtype[np.float64]]) -> list[float | None]:
+    """SQLite has no NaN: a missing number is NULL."""
+    out: list[float | None] = values.tolist()
+    if np.isnan(values).any():
+        for i in np.flatnonzero(np.isnan(values)).tolist():
+            out[i] = None
+    return out
+
+
+def open_store(url: str, *, synchronous: str = "NORMAL") -> SQLiteStore:
+    """Open the store named by a URL: ``sqlite:///path/to/file.db`` (PostgreSQL comes later)."""
+    if url.startswith("sqlite:///"):
+        return SQLiteStore(Path(url.removeprefix("sqlite:///")), synchronous=synchronous)
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        raise StoreError("PostgreSQL storage is not available yet; use a sqlite:/// URL")
+    raise StoreError(f"unsupported store URL {url!r}; expected sqlite:///PATH")
