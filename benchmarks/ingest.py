@@ -26,8 +26,15 @@ from ceasefire.store.sqlite import SQLiteStore
 from ceasefire.zones.engine import ZoneEngine
 
 
-def build_input(shared: Path, rows: int, out: Path) -> tuple[int, int]:
-    """Write a 3-column FIRMS CSV of ``rows`` rows: real rows first, then jittered copies."""
+def build_input(
+    shared: Path, rows: int, out: Path, layout: str = "chronological"
+) -> tuple[int, int]:
+    """Write a 3-column FIRMS CSV of ``rows`` rows: real rows first, then jittered copies.
+
+    ``chronological``: copy k is also moved 4k years later, so the file reads like a longer
+    archive in time order (how archives arrive). ``interleaved``: copies keep the real dates,
+    so every copy lands between rows already stored (the worst case for the indexes).
+    """
     real_lines: list[str] = []
     for year in (2022, 2023):
         lines = (shared / f"firms-fires/ukr_fire_data_{year}.csv").read_text().splitlines()
@@ -55,12 +62,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument(
+        "--layout", choices=("chronological", "interleaved"), default="chronological"
+    )
+    parser.add_argument(
         "--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "firms_benchmark.csv"
-        real, generated = build_input(args.shared, args.rows, csv_path)
+        real, generated = build_input(args.shared, args.rows, csv_path, args.layout)
+        print(f"layout: {args.layout}")
         print(f"rows_real: {real}")
         print(f"rows_generated_jittered_copies: {generated}")
         print(f"input_mb: {csv_path.stat().st_size / 1e6:.1f}")

@@ -63,7 +63,9 @@ def make_batch() -> BatchFactory:
             observed_at_us=np.array([to_epoch_us(t) for t in when], dtype=np.int64),
             observed_until_us=np.full(n, NO_TIME, dtype=np.int64),
             kind=[kind] * n,
-            lon=np.array(lon if lon is not None else [30.0 + i for i in range(n)], dtype=np.float64),
+            lon=np.array(
+                lon if lon is not None else [30.0 + i for i in range(n)], dtype=np.float64
+            ),
             lat=np.array(lat if lat is not None else [48.0] * n, dtype=np.float64),
             uncertainty_m=np.full(n, 100.0),
             area=area if area is not None else [None] * n,

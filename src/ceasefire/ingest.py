@@ -10,11 +10,18 @@ again changes nothing: observations are unique by (source, source id), rejection
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ceasefire.observations.sources.base import DEFAULT_CHUNK_ROWS, Source, read_file_facts
+from ceasefire.observations.sources.base import (
+    DEFAULT_CHUNK_ROWS,
+    ParsedChunk,
+    Source,
+    read_file_facts,
+)
 from ceasefire.store.base import Store
 
 logger = logging.getLogger(__name__)
@@ -38,6 +45,55 @@ class IngestSummary:
     run: int
 
 
+_DONE = object()
+
+
+def read_ahead(chunks: Iterator[ParsedChunk], depth: int = 2) -> Iterator[ParsedChunk]:
+    """Parse the next chunks in a thread while the caller writes the current one.
+
+    SQLite releases the GIL while it works on the B-trees and pyarrow while it parses, so
+    the two overlap. An error in the parser is raised here, in the caller's thread.
+    """
+    buffer: queue.Queue[object] = queue.Queue(maxsize=depth)
+    failure: list[BaseException] = []
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        buffer.put(chunk, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            failure.append(exc)
+        finally:
+            buffer.put(_DONE)
+
+    worker = threading.Thread(target=produce, name="ceasefire-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _DONE:
+                break
+            assert isinstance(item, ParsedChunk)
+            yield item
+        if failure:
+            raise failure[0]
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                buffer.get_nowait()
+            except queue.Empty:
+                worker.join(timeout=0.05)
+
+
 def ingest_file(
     store: Store,
     source: Source,
@@ -51,15 +107,16 @@ def ingest_file(
     file_was_new = store.save_input_file(facts.sha256, facts.name, source.name, facts.content)
     run = store.start_ingest_run(source.name, facts.name, facts.sha256)
     rows = accepted = duplicates = rejected = 0
-    for chunk in source.read(path, chunk_rows=chunk_rows):
-        written = store.add_observations(chunk.batch, run)
-        store.add_rejections(chunk.rejections, run)
-        rows += chunk.rows_read
-        accepted += written.inserted
-        duplicates += written.duplicates
-        rejected += len(chunk.rejections)
-        if progress is not None:
-            progress(chunk.bytes_read, facts.size)
+    with store.bulk():
+        for chunk in read_ahead(source.read(path, chunk_rows=chunk_rows)):
+            written = store.add_observations(chunk.batch, run)
+            store.add_rejections(chunk.rejections, run)
+            rows += chunk.rows_read
+            accepted += written.inserted
+            duplicates += written.duplicates
+            rejected += len(chunk.rejections)
+            if progress is not None:
+                progress(chunk.bytes_read, facts.size)
     store.finish_ingest_run(run, accepted, duplicates, rejected)
     logger.info(
         "ingested %s with %s: %d rows, %d accepted, %d duplicate, %d rejected",

@@ -7,6 +7,7 @@ import hashlib
 import random
 import sqlite3
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,7 +18,7 @@ from ceasefire.errors import ConflictError
 from ceasefire.ledger import merkle
 from ceasefire.ledger.errors import LedgerCorruptError, LedgerRangeError, ProofError
 from ceasefire.ledger.merkle import HashStore, MemoryHashStore, MerkleLog
-from ceasefire.ledger.sqlite_store import SqliteHashStore
+from ceasefire.ledger.sqlite_store import SqliteHashStore, select_nodes_sql
 from ceasefire.verifier import VerificationError, verify_consistency, verify_inclusion
 
 # --- published vectors ------------------------------------------------------------------
@@ -318,6 +319,26 @@ def test_sqlite_rollback_then_reopen() -> None:
     conn.close()
 
 
+def test_sqlite_autocommit_connection(tmp_path: Path) -> None:
+    # The application's store opens its connection in autocommit mode and wraps its writes
+    # in explicit transactions; the ledger must fit both ways.
+    path = tmp_path / "ledger.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    log = MerkleLog(SqliteHashStore(conn))
+    log.append_many(REF_LEAVES[:50])  # outside a transaction: committed as one batch
+    assert not conn.in_transaction
+    conn.execute("BEGIN")
+    log.append_many(REF_LEAVES[50:60])  # inside the caller's: left to the caller
+    assert conn.in_transaction
+    conn.execute("ROLLBACK")
+    with pytest.raises(ConflictError):  # a failed batch is rolled back whole
+        SqliteHashStore(conn).put_nodes([(0, 50, bytes(32)), (0, 3, bytes(32))])
+    other = sqlite3.connect(path)
+    assert MerkleLog(SqliteHashStore(other)).root() == mth(0, 50)
+    other.close()
+    conn.close()
+
+
 def test_sqlite_refuses_overwrite_and_reports_missing_nodes() -> None:
     conn = sqlite3.connect(":memory:")
     store = SqliteHashStore(conn)
@@ -331,6 +352,16 @@ def test_sqlite_refuses_overwrite_and_reports_missing_nodes() -> None:
     conn.execute("DELETE FROM ledger_nodes WHERE level = 2 AND idx = 4")  # on the frontier
     with pytest.raises(LedgerCorruptError):
         MerkleLog(SqliteHashStore(conn))
+    conn.close()
+
+
+def test_sqlite_reads_by_primary_key() -> None:
+    conn = sqlite3.connect(":memory:")
+    SqliteHashStore(conn)
+    plan = conn.execute("EXPLAIN QUERY PLAN " + select_nodes_sql(3), [0] * 6).fetchall()
+    details = [row[-1] for row in plan]
+    assert any("USING PRIMARY KEY" in d for d in details), details
+    assert not any(d.startswith("SCAN") and "ledger_nodes" in d for d in details), details
     conn.close()
 
 

@@ -199,3 +199,25 @@ def test_runs_as_a_lone_file(ledger: Ledger, tmp_path: Path) -> None:
         [*command, stranger], capture_output=True, text=True, cwd=tmp_path, timeout=60
     )
     assert refused.returncode == 1 and refused.stderr.startswith("refused: ")
+
+
+def test_the_documented_example_verifies(capsys: pytest.CaptureFixture[str]) -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "ledger.md").read_text(encoding="utf-8")
+    bundle_text = doc.split("<!-- example-bundle -->\n```json\n", 1)[1].split("```", 1)[0]
+    bundle = json.loads(bundle_text)
+    vkey = next(
+        word.strip("`,.")
+        for word in doc.split()
+        if word.strip("`,.").startswith("monitoring.example/ceasefire-ledger+")
+    )
+    verifiers = [verifier_module.NoteVerifier.from_vkey(vkey)]
+    message = verifier_module.check_inclusion_bundle(bundle, verifiers)
+    assert message.startswith("leaf 2 ")
+    record: dict[str, JSONValue] = {
+        "kind": "observation",
+        "id": "obs-2",
+        "source": "field",
+        "lat": 47.52,
+        "lon": 37.1,
+    }
+    assert canonicalize(record).decode() == bundle["leaf_data"]

@@ -179,3 +179,40 @@ def test_zone_filter_without_an_agreement_is_an_error(store: SQLiteStore) -> Non
 def test_store_urls_other_than_sqlite_are_refused_clearly(url: str, message: str) -> None:
     with pytest.raises(StoreError, match=message):
         open_store(url)
+
+
+def test_more_zones_than_the_bit_mask_holds_are_still_stored_and_filtered(
+    store: SQLiteStore, make_batch: BatchFactory, square_agreement: Agreement
+) -> None:
+    key = store.save_agreement(square_agreement, {"agreement.yaml": b"v1"}).key
+    store.add_observations(make_batch(ids=["a", "b"]), _run(store))
+    pending = store.pending_assessment(key, limit=10)
+    zone_ids = tuple(f"site-{i:02d}" for i in range(70))
+    in_zone = np.zeros((2, 70), dtype=bool)
+    in_zone[0, [3, 65]] = True  # a: one zone inside the mask, one past it
+    in_zone[1, 69] = True
+    store.save_assessments(
+        key,
+        AssessmentRows(
+            rowids=pending.rowids,
+            signed_distance_m=np.array([1.0, 2.0]),
+            side=["RU", "UA"],
+            oblast=["UA-N", "UA-S"],
+            zone_ids=zone_ids,
+            in_zone=in_zone,
+        ),
+    )
+    rows = {
+        r.source_id: r.zones for r in store.query_observations(ObservationQuery(agreement_key=key))
+    }
+    assert rows == {"a": ("site-03", "site-65"), "b": ("site-69",)}
+    for zone, expected in (
+        ("site-03", ["a"]),
+        ("site-65", ["a"]),
+        ("site-69", ["b"]),
+        ("site-10", []),
+    ):
+        found = store.query_observations(ObservationQuery(zone=zone, agreement_key=key))
+        assert [r.source_id for r in found] == expected, zone
+    counts = {(c.zone, c.side): c.count for c in store.zone_counts(key)}
+    assert counts == {("site-03", "RU"): 1, ("site-65", "RU"): 1, ("site-69", "UA"): 1}

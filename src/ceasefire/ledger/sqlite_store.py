@@ -1,8 +1,10 @@
 """A ``HashStore`` in SQLite: the ``ledger_nodes`` table, on a connection the caller owns.
 
-The store never commits: the caller's transaction decides when nodes become durable, so a
-record and its leaf can be committed together (or rolled back together). After a rollback,
-build a new ``MerkleLog`` on the store so it reloads its state from what was kept.
+Inside a transaction the store never commits: the caller's transaction decides when nodes
+become durable, so a record and its leaf are committed (or rolled back) together. After a
+rollback, build a new ``MerkleLog`` on the store so it reloads its state from what was kept.
+On an autocommit connection (``isolation_level=None``) outside a transaction, each batch of
+nodes is written as one transaction of its own.
 """
 
 from __future__ import annotations
@@ -28,6 +30,17 @@ CREATE TABLE IF NOT EXISTS ledger_nodes (
 _KEYS_PER_QUERY = 400
 
 
+def select_nodes_sql(count: int) -> str:
+    """The query reading ``count`` nodes by ``(level, idx)`` (two parameters per node)."""
+    values = ",".join("(?,?)" for _ in range(count))
+    # CROSS JOIN keeps the keys as the outer loop: one primary-key search each (a row-value
+    # IN over VALUES makes SQLite scan the whole table).
+    return (
+        f"SELECT n.level, n.idx, n.hash FROM (VALUES {values}) AS k "
+        "CROSS JOIN ledger_nodes AS n ON n.level = k.column1 AND n.idx = k.column2"
+    )
+
+
 class SqliteHashStore:
     """Merkle node hashes in the ``ledger_nodes`` table of ``connection``."""
 
@@ -51,13 +64,8 @@ class SqliteHashStore:
         try:
             for i in range(0, len(keys), _KEYS_PER_QUERY):
                 chunk = keys[i : i + _KEYS_PER_QUERY]
-                values = ",".join("(?,?)" for _ in chunk)
                 params = [n for key in chunk for n in key]
-                rows = self._conn.execute(
-                    "SELECT level, idx, hash FROM ledger_nodes "
-                    f"WHERE (level, idx) IN (VALUES {values})",
-                    params,
-                )
+                rows = self._conn.execute(select_nodes_sql(len(chunk)), params)
                 for level, index, value in rows:
                     found[(level, index)] = bytes(value)
         except sqlite3.Error as exc:
@@ -68,11 +76,21 @@ class SqliteHashStore:
             raise LedgerCorruptError(f"ledger node {exc.args[0]} is missing") from None
 
     def put_nodes(self, nodes: Sequence[tuple[int, int, bytes]]) -> None:
+        # Inside the caller's transaction, write and leave the commit to the caller. On an
+        # autocommit connection outside any transaction, make the batch one transaction of
+        # its own: atomic, and one sync instead of one per row.
+        own = self._conn.isolation_level is None and not self._conn.in_transaction
         try:
+            if own:
+                self._conn.execute("BEGIN IMMEDIATE")
             self._conn.executemany(
                 "INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes
             )
-        except sqlite3.IntegrityError as exc:
-            raise ConflictError(f"ledger node already written: {exc}") from None
+            if own:
+                self._conn.execute("COMMIT")
         except sqlite3.Error as exc:
+            if own and self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise ConflictError(f"ledger node already written: {exc}") from None
             raise StoreError(f"cannot write the ledger: {exc}") from None

@@ -134,6 +134,8 @@ class ObservationBatch:
     file_sha256: str = ""
 
     def __post_init__(self) -> None:
+        if not self.source or ":" in self.source:
+            raise ValueError(f"source name {self.source!r} must be non-empty and contain no ':'")
         n = len(self.source_id)
         columns: dict[str, Sized] = {
             "observed_at_us": self.observed_at_us,

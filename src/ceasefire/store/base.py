@@ -7,6 +7,7 @@ Observations are append-only: the store never updates or deletes one. Identity i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -151,6 +152,10 @@ class Store(Protocol):
     def agreements(self) -> list[AgreementRecord]: ...
     def active_agreement(self) -> AgreementRecord | None: ...
     def agreement_files(self, key: int) -> dict[str, bytes]: ...
+
+    def bulk(self) -> AbstractContextManager[None]:
+        """A context in which many writes follow each other (storage may batch its upkeep)."""
+        ...
 
     # input files and observations
     def save_input_file(self, sha256: str, name: str, source: str, content: bytes) -> bool: ...

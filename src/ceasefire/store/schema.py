@@ -42,8 +42,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE observations (
         rowid INTEGER PRIMARY KEY,
-        uid TEXT NOT NULL UNIQUE,  -- source || ':' || source's own id: identity and public id
-        source TEXT NOT NULL,
+        -- source || ':' || source's own id: the identity and public id. The source is not a
+        -- column of its own: the ingest run names it, and this prefix serves source filters.
+        uid TEXT NOT NULL UNIQUE,
         observed_at_us INTEGER NOT NULL,
         observed_until_us INTEGER,
         kind TEXT NOT NULL,
@@ -52,12 +53,17 @@ MIGRATIONS: tuple[str, ...] = (
         uncertainty_m REAL,
         area TEXT,
         weapon_class TEXT,
-        attributes TEXT,  -- canonical JSON; NULL when empty
+        attributes_id INTEGER REFERENCES attribute_sets(id),  -- NULL when empty
         raw TEXT NOT NULL,  -- the record exactly as received
         file_row INTEGER NOT NULL,
         ingest_run INTEGER NOT NULL REFERENCES ingest_runs(id)  -- names the input file
     );
     CREATE INDEX observations_time ON observations (observed_at_us);
+    -- Attribute sets are stored once and shared: most rows of a file carry the same ones.
+    CREATE TABLE attribute_sets (
+        id INTEGER PRIMARY KEY,
+        json TEXT NOT NULL UNIQUE
+    );
     CREATE TABLE rejections (
         id INTEGER PRIMARY KEY,
         source TEXT NOT NULL,
@@ -81,8 +87,18 @@ MIGRATIONS: tuple[str, ...] = (
         signed_distance_m REAL,
         side TEXT NOT NULL,
         oblast TEXT NOT NULL,
+        zone_bits INTEGER NOT NULL,  -- bit b set: inside the zone given bit b in assessment_zones
         PRIMARY KEY (agreement_key, obs_rowid)
     ) WITHOUT ROWID;
+    -- Which bit of zone_bits stands for which zone, per agreement version. Zones past the
+    -- 62nd of an agreement are recorded row by row in zone_membership instead.
+    CREATE TABLE assessment_zones (
+        agreement_key INTEGER NOT NULL,
+        zone_id TEXT NOT NULL,
+        bit INTEGER NOT NULL,
+        PRIMARY KEY (agreement_key, zone_id),
+        UNIQUE (agreement_key, bit)
+    );
     CREATE TABLE zone_membership (
         agreement_key INTEGER NOT NULL,
         zone_id TEXT NOT NULL,
