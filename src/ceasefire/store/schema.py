@@ -1,8 +1,14 @@
-"""The SQLite schema, as an ordered list of migrations; ``PRAGMA user_version`` says which ran."""
+"""The SQLite schema: ordered migrations per component, and which of them have run.
+
+Each component of the package that keeps tables (the core, the ledger, verification, ...)
+owns a tuple of migrations in its own module; ``COMPONENTS`` lists them in the order they
+are applied. The table ``schema_versions`` records how many migrations of each component
+ran, so components evolve independently and a store written by a newer program is refused.
+"""
 
 from __future__ import annotations
 
-MIGRATIONS: tuple[str, ...] = (
+CORE_MIGRATIONS: tuple[str, ...] = (
     # 1: agreements, input files, observations, rejections, ingest runs, zone assessments
     """
     CREATE TABLE agreements (
@@ -109,4 +115,12 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
-SCHEMA_VERSION = len(MIGRATIONS)
+COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (("core", CORE_MIGRATIONS),)
+"""(component name, its migrations), in the order they are applied."""
+
+VERSIONS_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_versions (
+    component TEXT PRIMARY KEY,
+    version INTEGER NOT NULL
+);
+"""

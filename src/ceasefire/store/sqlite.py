@@ -31,7 +31,7 @@ from ceasefire.store.base import (
     WriteResult,
     ZoneCount,
 )
-from ceasefire.store.schema import MIGRATIONS, SCHEMA_VERSION
+from ceasefire.store.schema import COMPONENTS, VERSIONS_TABLE
 from ceasefire.timeutil import from_epoch_us, to_epoch_us
 
 logger = logging.getLogger(__name__)
@@ -118,29 +118,38 @@ class SQLiteStore:
             self._conn.execute("COMMIT")
 
     def _migrate(self) -> None:
-        (current,) = self._conn.execute("PRAGMA user_version").fetchone()
-        if current > SCHEMA_VERSION:
-            raise SchemaVersionError(
-                f"{self.path} has schema version {current}; this ceasefire knows up to "
-                f"{SCHEMA_VERSION}: upgrade ceasefire"
-            )
-        for number in range(current, SCHEMA_VERSION):
-            # executescript runs the whole migration and the version bump as one transaction
-            with _mapped(f"migrating {self.path} to schema {number + 1}"):
-                try:
-                    self._conn.executescript(
-                        f"BEGIN IMMEDIATE;\n{MIGRATIONS[number]}\nPRAGMA user_version={number + 1};\nCOMMIT;"
-                    )
-                except sqlite3.Error:
-                    if self._conn.in_transaction:
-                        self._conn.execute("ROLLBACK")
-                    raise
-            logger.info("migrated %s to schema version %d", self.path, number + 1)
+        self._conn.execute(VERSIONS_TABLE)
+        for component, migrations in COMPONENTS:
+            row = self._conn.execute(
+                "SELECT version FROM schema_versions WHERE component=?", (component,)
+            ).fetchone()
+            current = int(row[0]) if row else 0
+            if current > len(migrations):
+                raise SchemaVersionError(
+                    f"{self.path} has {component} schema version {current}; this ceasefire knows up "
+                    f"to {len(migrations)}: upgrade ceasefire"
+                )
+            for number in range(current, len(migrations)):
+                # executescript runs the migration and the version bump as one transaction
+                with _mapped(f"migrating {self.path}: {component} schema {number + 1}"):
+                    try:
+                        self._conn.executescript(
+                            f"BEGIN IMMEDIATE;\n{migrations[number]}\n"
+                            "INSERT INTO schema_versions (component, version)"
+                            f" VALUES ('{component}', {number + 1})"
+                            " ON CONFLICT(component) DO UPDATE SET version=excluded.version;\nCOMMIT;"
+                        )
+                    except sqlite3.Error:
+                        if self._conn.in_transaction:
+                            self._conn.execute("ROLLBACK")
+                        raise
+                logger.info("migrated %s: %s schema %d", self.path, component, number + 1)
 
-    @property
-    def schema_version(self) -> int:
-        (version,) = self._conn.execute("PRAGMA user_version").fetchone()
-        return int(version)
+    def schema_versions(self) -> dict[str, int]:
+        """How many migrations of each component this store has run."""
+        rows = self._conn.execute("SELECT component, version FROM schema_versions").fetchall()
+        return {component: int(version) for component, version in rows}
+
 
     # --- agreements ----------------------------------------------------------------------
 
