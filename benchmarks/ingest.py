@@ -76,7 +76,14 @@ def main() -> None:
         print(f"rows_generated_jittered_copies: {generated}")
         print(f"input_mb: {csv_path.stat().st_size / 1e6:.1f}")
         source = get_source("firms")
-        store = SQLiteStore(Path(tmp) / "bench.db")
+        # without the ledger first (synchronous=NORMAL, as before the ledger existed)
+        bare = SQLiteStore(Path(tmp) / "bare.db", ledger=False)
+        started = time.perf_counter()
+        bare_summary = ingest_file(bare, source, csv_path)
+        bare_s = time.perf_counter() - started
+        bare.close()
+        print(f"no_ledger_rows_per_s: {bare_summary.rows / bare_s:.0f}")
+        store = SQLiteStore(Path(tmp) / "bench.db")  # the ledger on, synchronous=FULL
         started = time.perf_counter()
         summary = ingest_file(store, source, csv_path)
         ingest_s = time.perf_counter() - started
@@ -88,6 +95,12 @@ def main() -> None:
         print(f"ingest_rejected: {summary.rejected}")
         print(f"ingest_seconds: {ingest_s:.2f}")
         print(f"ingest_rows_per_s: {summary.rows / ingest_s:,.0f}".replace(",", ""))
+        print(f"ledger_rows_per_s: {summary.rows / ingest_s:.0f}")
+        print(f"ledger_slowdown_pct: {(ingest_s / bare_s - 1) * 100:.1f}")
+        print(f"ledger_leaves: {store.ledger.size()}")
+        started = time.perf_counter()
+        audit = store.ledger.audit()
+        print(f"ledger_verify_leaves_per_s: {audit.leaves / (time.perf_counter() - started):.0f}")
 
         started = time.perf_counter()
         again = ingest_file(store, source, csv_path)

@@ -195,3 +195,16 @@ def test_the_console_script_runs_as_a_real_process(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("error:") and "absent" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_table_shows_the_first_rows_and_the_total(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = str(workspace)
+    alerts = str(sample_path("air_raid_alerts_official_window.csv"))
+    code, _, _ = run(monkeypatch, capsys, "ingest", "alerts", alerts, "-w", ws, "--no-assess")
+    assert code == 0
+    code, out, _ = run(monkeypatch, capsys, "observations", "-w", ws)
+    assert code == 0 and "first 100 of 2090 observation(s)" in out
+    code, out, _ = run(monkeypatch, capsys, "observations", "-w", ws, "--limit", "5")
+    assert code == 0 and out.rstrip().endswith("5 observation(s)")

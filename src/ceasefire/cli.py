@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +21,7 @@ from rich.table import Table
 
 from ceasefire import __version__
 from ceasefire.agreement.model import Agreement
+from ceasefire.cli_ledger import ledger_app
 from ceasefire.console import bytes_progress, make_progress
 from ceasefire.errors import CeasefireError
 from ceasefire.settings import Settings
@@ -34,8 +36,10 @@ app = typer.Typer(
 )
 agreement_app = typer.Typer(help="Check, show and load agreements.", no_args_is_help=True)
 app.add_typer(agreement_app, name="agreement")
+app.add_typer(ledger_app, name="ledger")
 
 console = Console()
+TABLE_ROWS = 100  # rows a terminal table shows unless --limit says otherwise
 err_console = Console(stderr=True)
 
 WorkspaceOption = Annotated[
@@ -343,6 +347,11 @@ def observations(
             agreement_key=None if active is None else active.key,
             limit=limit,
         )
+        total: int | None = None
+        if output_format is OutputFormat.table and limit is None and output is None:
+            # a terminal table of a million rows helps nobody: show the first ones and the count
+            total = ws.store.count_observations(query)
+            query = replace(query, limit=TABLE_ROWS)
         rows = ws.store.query_observations(query)
     if output_format is OutputFormat.table:
         table = Table(
@@ -372,7 +381,12 @@ def observations(
             )
         target = Console(file=output.open("w", encoding="utf-8")) if output else console
         target.print(table)
-        target.print(f"{len(rows)} observation(s)")
+        if total is not None and total > len(rows):
+            target.print(
+                f"first {len(rows)} of {total} observation(s); use --limit, or --format csv/geojson"
+            )
+        else:
+            target.print(f"{len(rows)} observation(s)")
         return
     stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:

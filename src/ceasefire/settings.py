@@ -37,6 +37,15 @@ class Settings(BaseSettings):
         description="SQLite synchronous mode in WAL: NORMAL (fast) or FULL (every commit fsynced).",
     )
 
+    ledger_key: Path | None = Field(
+        default=None,
+        description="Path of the ledger's Ed25519 signing key file (outside any git work tree).",
+    )
+    ledger_origin: str = Field(
+        default="monitoring.example/ceasefire-ledger",
+        description="The ledger's origin: the name of the log and of its signing key.",
+    )
+
     def store_url(self) -> str:
         """The store URL, defaulting to a SQLite file inside the workspace."""
         return self.database_url or f"sqlite:///{self.workspace / 'ceasefire.db'}"

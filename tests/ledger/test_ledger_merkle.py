@@ -18,7 +18,7 @@ from ceasefire.errors import ConflictError
 from ceasefire.ledger import merkle
 from ceasefire.ledger.errors import LedgerCorruptError, LedgerRangeError, ProofError
 from ceasefire.ledger.merkle import HashStore, MemoryHashStore, MerkleLog
-from ceasefire.ledger.sqlite_store import SqliteHashStore, select_nodes_sql
+from ceasefire.ledger.sqlite_store import SqliteHashStore, select_tiles_sql, tile_id
 from ceasefire.verifier import VerificationError, verify_consistency, verify_inclusion
 
 # --- published vectors ------------------------------------------------------------------
@@ -343,25 +343,42 @@ def test_sqlite_refuses_overwrite_and_reports_missing_nodes() -> None:
     conn = sqlite3.connect(":memory:")
     store = SqliteHashStore(conn)
     log = MerkleLog(store)
-    log.append_many(REF_LEAVES[:20])
+    log.append_many(REF_LEAVES[:600])
     with pytest.raises(ConflictError):
-        store.put_nodes([(0, 3, bytes(32))])
-    conn.execute("DELETE FROM ledger_nodes WHERE level = 2 AND idx = 1")
+        store.put_nodes([(0, 3, bytes(32))])  # inside a stored tile
+    with pytest.raises(ConflictError):
+        store.put_nodes([(0, 256, bytes(32))])  # a whole stored tile
+    assert MerkleLog(store).root() == mth(0, 600)
+    conn.execute("DELETE FROM ledger_tiles WHERE id = ?", (tile_id(1, 0),))
     with pytest.raises(LedgerCorruptError):
-        log.inclusion_proof(0, 20)
-    conn.execute("DELETE FROM ledger_nodes WHERE level = 2 AND idx = 4")  # on the frontier
+        log.inclusion_proof(0, 600)
+    conn.execute("DELETE FROM ledger_tiles WHERE id = ?", (tile_id(6, 0),))  # on the frontier
     with pytest.raises(LedgerCorruptError):
         MerkleLog(SqliteHashStore(conn))
     conn.close()
 
 
+def test_sqlite_keeps_nodes_in_tiles_and_extends_partial_ones() -> None:
+    conn = sqlite3.connect(":memory:")
+    store = SqliteHashStore(conn)
+    log = MerkleLog(store)
+    for start, end in [(0, 1), (1, 255), (255, 256), (256, 300), (300, 513), (513, 600)]:
+        log.append_many(REF_LEAVES[start:end])
+        assert MerkleLog(store).root() == mth(0, end)
+    lengths = dict(conn.execute("SELECT id, length(hashes) FROM ledger_tiles"))
+    assert lengths[tile_id(0, 0)] == lengths[tile_id(0, 1)] == 256 * 32
+    assert lengths[tile_id(0, 2)] == (600 - 512) * 32 and lengths[tile_id(1, 1)] == 44 * 32
+    assert store.get_level(0, 250, 260) == b"".join(mth(i, i + 1) for i in range(250, 260))
+    assert len(lengths) == 3 + 2 + 8  # 600 leaves: levels 0 and 1 span tiles, levels 2..9 one each
+
+
 def test_sqlite_reads_by_primary_key() -> None:
     conn = sqlite3.connect(":memory:")
     SqliteHashStore(conn)
-    plan = conn.execute("EXPLAIN QUERY PLAN " + select_nodes_sql(3), [0] * 6).fetchall()
+    plan = conn.execute("EXPLAIN QUERY PLAN " + select_tiles_sql(3), [0] * 3).fetchall()
     details = [row[-1] for row in plan]
-    assert any("USING PRIMARY KEY" in d for d in details), details
-    assert not any(d.startswith("SCAN") and "ledger_nodes" in d for d in details), details
+    assert any("INTEGER PRIMARY KEY" in d for d in details), details
+    assert not any(d.startswith("SCAN") and "ledger_tiles" in d for d in details), details
     conn.close()
 
 

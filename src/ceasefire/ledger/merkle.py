@@ -19,6 +19,7 @@ functions here wrap it so the package gets its own errors.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Protocol
@@ -36,8 +37,12 @@ node_hash = verifier.node_hash
 NodeKey = tuple[int, int]
 """``(level, index)`` of a perfect subtree."""
 
-#: Nodes written to the store per ``put_nodes`` call when appending in bulk.
-FLUSH_NODES = 20_000
+#: About this many nodes are written to the store per ``put_runs`` call when appending in
+#: bulk (half of them leaves).
+FLUSH_NODES = 1 << 17
+
+NodeRun = tuple[int, int, Sequence[bytes]]
+"""``(level, first index, hashes)``: consecutive nodes of one level, in order."""
 
 
 class HashStore(Protocol):
@@ -54,8 +59,8 @@ class HashStore(Protocol):
         """The hashes at ``keys``, in order; ``LedgerCorruptError`` if one is missing."""
         ...
 
-    def put_nodes(self, nodes: Sequence[tuple[int, int, bytes]]) -> None:
-        """Add ``(level, index, hash)`` nodes, in one batch."""
+    def put_runs(self, runs: Sequence[NodeRun]) -> None:
+        """Add runs of consecutive nodes ``(level, first index, hashes)``, in one batch."""
         ...
 
 
@@ -88,6 +93,22 @@ class MemoryHashStore:
                     f"ledger node ({level}, {index}) written out of order (next is {len(row)})"
                 )
             row.append(value)
+
+    def level_hashes(self, level: int) -> list[bytes]:
+        """Every stored node of ``level``, in order."""
+        return self._levels[level] if level < len(self._levels) else []
+
+    def put_runs(self, runs: Sequence[NodeRun]) -> None:
+        levels = self._levels
+        for level, first, hashes in runs:
+            while len(levels) <= level:
+                levels.append([])
+            row = levels[level]
+            if first != len(row):
+                raise LedgerCorruptError(
+                    f"ledger node ({level}, {first}) written out of order (next is {len(row)})"
+                )
+            row.extend(hashes)
 
 
 def _perfect_ranges(start: int, end: int) -> list[NodeKey]:
@@ -154,31 +175,64 @@ class MerkleLog:
     def append_leaf_hashes(self, hashes: Iterable[bytes]) -> int:
         """Append leaf hashes in order, writing their nodes in batches; return the first index.
 
-        The log's state advances batch by batch, after each batch is stored.
+        The tree is built level by level over each batch (one list comprehension of node
+        hashes per level), not leaf by leaf. The log's state advances batch by batch, after
+        each batch is stored.
         """
         first = self._size
-        size = self._size
-        frontier = list(self._frontier)
-        pending: list[tuple[int, int, bytes]] = []
+        step = max(1, FLUSH_NODES // 2)
+        if isinstance(hashes, list):
+            for i in range(0, len(hashes), step):
+                self._append_batch(hashes[i : i + step])
+            return first
+        batch: list[bytes] = []
         for value in hashes:
-            if len(value) != HASH_SIZE:
-                raise ValueError(f"a leaf hash has {HASH_SIZE} bytes, not {len(value)}")
-            pending.append((0, size, value))
-            level = 0
-            while frontier and frontier[-1][0] == level:
-                value = node_hash(frontier.pop()[1], value)
-                level += 1
-                pending.append((level, size >> level, value))
-            frontier.append((level, value))
-            size += 1
-            if len(pending) >= FLUSH_NODES:
-                self._store.put_nodes(pending)
-                self._size, self._frontier = size, list(frontier)
-                pending = []
-        if pending:
-            self._store.put_nodes(pending)
-            self._size, self._frontier = size, frontier
+            batch.append(value)
+            if len(batch) >= step:
+                self._append_batch(batch)
+                batch = []
+        if batch:
+            self._append_batch(batch)
         return first
+
+    def _append_batch(self, leaves: list[bytes]) -> None:
+        if not leaves:
+            return
+        if set(map(len, leaves)) != {HASH_SIZE}:
+            raise ValueError(f"a leaf hash has {HASH_SIZE} bytes")
+        size = self._size
+        old = dict(self._frontier)
+        sha256 = hashlib.sha256
+        runs: list[tuple[int, int, list[bytes]]] = [(0, size, leaves)]
+        level, start, nodes = 0, size, leaves
+        while True:
+            # ``nodes`` are the new nodes of ``level`` from index ``start`` on; an odd start
+            # means their left sibling is complete already: the frontier node of this level.
+            if start & 1:
+                seq, start = [old[level], *nodes], start - 1
+            else:
+                seq = nodes
+            if len(seq) < 2:
+                break
+            nodes = [
+                sha256(b"\x01" + a + b).digest() for a, b in zip(seq[0::2], seq[1::2], strict=False)
+            ]
+            level += 1
+            start >>= 1
+            runs.append((level, start, nodes))
+        new_size = size + len(leaves)
+        frontier: list[tuple[int, bytes]] = []
+        for lvl in range(new_size.bit_length() - 1, -1, -1):
+            if not new_size >> lvl & 1:
+                continue
+            index = (new_size >> lvl) - 1
+            if index < size >> lvl:
+                frontier.append((lvl, old[lvl]))
+            else:
+                _, run_start, run = runs[lvl]
+                frontier.append((lvl, run[index - run_start]))
+        self._store.put_runs(runs)
+        self._size, self._frontier = new_size, frontier
 
     # -- reading -----------------------------------------------------------------------
 

@@ -8,6 +8,8 @@ ran, so components evolve independently and a store written by a newer program i
 
 from __future__ import annotations
 
+from ceasefire.store.schema_ledger import LEDGER_MIGRATIONS
+
 CORE_MIGRATIONS: tuple[str, ...] = (
     # 1: agreements, input files, observations, rejections, ingest runs, zone assessments
     """
@@ -115,7 +117,10 @@ CORE_MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
-COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (("core", CORE_MIGRATIONS),)
+COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("core", CORE_MIGRATIONS),
+    ("ledger", LEDGER_MIGRATIONS),
+)
 """(component name, its migrations), in the order they are applied."""
 
 VERSIONS_TABLE = """

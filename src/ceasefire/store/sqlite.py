@@ -10,6 +10,7 @@ import hashlib
 import logging
 import sqlite3
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,14 @@ import numpy as np
 
 from ceasefire.agreement.model import Agreement
 from ceasefire.errors import ConflictError, NotFoundError, SchemaVersionError, StoreError
+from ceasefire.ledger.canonical import JSONValue
+from ceasefire.ledger.records import (
+    OBSERVATION,
+    REJECTION,
+    ObservationColumns,
+    leaf_of,
+    observation_leaf_hashes,
+)
 from ceasefire.observations.model import NO_TIME, ObservationBatch, Rejection
 from ceasefire.store.base import (
     AgreementRecord,
@@ -31,6 +40,7 @@ from ceasefire.store.base import (
     WriteResult,
     ZoneCount,
 )
+from ceasefire.store.ledger_sqlite import SqliteLedger, rejection_record_of
 from ceasefire.store.schema import COMPONENTS, VERSIONS_TABLE
 from ceasefire.timeutil import from_epoch_us, to_epoch_us
 
@@ -76,11 +86,17 @@ def agreement_content_sha256(files: dict[str, bytes]) -> str:
 class SQLiteStore:
     """A ``Store`` in one SQLite file."""
 
-    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
+    def __init__(self, path: Path, *, synchronous: str = "NORMAL", ledger: bool = True) -> None:
+        """Open (or create) the store. With ``ledger`` (the default) every accepted record
+        is appended to the evidence ledger in the transaction that stores it, and every
+        commit is fsynced (``synchronous=FULL``) before a write returns."""
         self.path = Path(path)
         self.url = f"sqlite:///{self.path}"
         if synchronous not in ("NORMAL", "FULL"):
             raise StoreError(f"synchronous must be NORMAL or FULL, not {synchronous!r}")
+        self.ledger_enabled = ledger
+        if ledger:
+            synchronous = "FULL"  # a record is acknowledged only once durable
         with _mapped(f"opening {self.path}"):
             self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             # 16 KiB pages: fewer WAL frames per commit (~8 % faster bulk ingest, measured)
@@ -91,6 +107,8 @@ class SQLiteStore:
             self._conn.execute("PRAGMA busy_timeout=10000")
             self._conn.execute("PRAGMA cache_size=-65536")
             self._migrate()
+        self.ledger = SqliteLedger(self._conn)
+        self._executor: ThreadPoolExecutor | None = None
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -98,6 +116,8 @@ class SQLiteStore:
         return self._conn
 
     def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown()
         self._conn.close()
 
     def __enter__(self) -> SQLiteStore:
@@ -113,7 +133,9 @@ class SQLiteStore:
             try:
                 yield self._conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                # SQLite may have rolled back already (SQLITE_FULL, I/O errors): keep the cause
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
 
@@ -149,7 +171,6 @@ class SQLiteStore:
         """How many migrations of each component this store has run."""
         rows = self._conn.execute("SELECT component, version FROM schema_versions").fetchall()
         return {component: int(version) for component, version in rows}
-
 
     # --- agreements ----------------------------------------------------------------------
 
@@ -338,10 +359,106 @@ class SQLiteStore:
             f"INSERT OR IGNORE INTO observations ({', '.join(names)})"
             f" VALUES ({', '.join('?' * len(names))})"
         )
+        pending: Future[list[bytes]] | None = None
+        if self._check_ledger():
+            file_sha256 = self._run_file_sha256(ingest_run)
+            # built in a worker while SQLite inserts (Arrow and SQLite release the GIL)
+            pending = self._worker().submit(
+                observation_leaf_hashes,
+                ObservationColumns(
+                    uid=columns["uid"],
+                    observed_at_us=batch.observed_at_us,
+                    observed_until_us=batch.observed_until_us,
+                    kind=batch.kind,
+                    lon=batch.lon,
+                    lat=batch.lat,
+                    uncertainty_m=batch.uncertainty_m,
+                    area=batch.area,
+                    weapon_class=batch.weapon_class,
+                    attributes_json=batch.attributes_json,
+                    raw=batch.raw,
+                    file_sha256=[file_sha256] * n,
+                    file_row=batch.row,
+                ),
+            )
         with self._transaction(f"storing {n} observations of {batch.source}") as conn:
+            (before,) = conn.execute("SELECT coalesce(max(rowid), 0) FROM observations").fetchone()
             cursor = conn.executemany(sql, zip(*(columns[name] for name in names), strict=True))
             inserted = cursor.rowcount
+            leaves = [] if pending is None else pending.result()
+            if leaves and inserted:
+                new = self._new_rows(conn, "observations", "uid", before, columns["uid"], inserted)
+                self.ledger.append_rows(
+                    OBSERVATION, before + 1, leaves if new is None else [leaves[i] for i in new]
+                )
         return WriteResult(inserted, len(batch) - inserted)
+
+    def _worker(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="ceasefire-ledger")
+        return self._executor
+
+    def _check_ledger(self) -> bool:
+        """Whether writes go to the ledger; a store that has a ledger is never written without."""
+        if not self.ledger_enabled and self.ledger.size():
+            raise StoreError(
+                f"{self.path} keeps an evidence ledger; it cannot be written with the ledger off"
+            )
+        return self.ledger_enabled
+
+    def _run_file_sha256(self, ingest_run: int) -> str:
+        row = self._conn.execute(
+            "SELECT file_sha256 FROM ingest_runs WHERE id=?", (ingest_run,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no ingest run {ingest_run}")
+        return str(row[0])
+
+    @staticmethod
+    def _new_rows(
+        conn: sqlite3.Connection,
+        table: str,
+        key: str,
+        before: int,
+        keys: Sequence[object],
+        inserted: int,
+    ) -> list[int] | None:
+        """Positions in ``keys`` of the rows an INSERT OR IGNORE just added (None: all).
+
+        SQLite gives new rows consecutive row ids after the largest (nothing is ever
+        deleted), in insertion order; this is checked, since the ledger relies on it.
+        """
+        (after,) = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()
+        if after != before + inserted:
+            raise StoreError(f"{table}: new rows did not get consecutive row ids")
+        if inserted == len(keys):
+            return None
+        added = {
+            k for (k,) in conn.execute(f"SELECT {key} FROM {table} WHERE rowid > ?", (before,))
+        }
+        positions: list[int] = []
+        for i, k in enumerate(keys):
+            if k in added:
+                positions.append(i)
+                added.discard(k)  # a key repeated in one batch was inserted once
+        if len(positions) != inserted:
+            raise StoreError(f"{table}: cannot tell which rows were new")
+        return positions
+
+    def append_record(self, kind: str, record: dict[str, JSONValue]) -> int:
+        """Append a record (decision, finding, reply, report, ...) to the ledger; its leaf index.
+
+        Inside a transaction already open on this store's connection (``_transaction``),
+        the leaf joins it and commits or rolls back with it; otherwise it is committed
+        (fsynced) before this returns.
+        """
+        if not self.ledger_enabled:
+            raise StoreError("the evidence ledger is off for this store")
+        if self._conn.in_transaction:
+            with _mapped(f"appending a {kind} record to the ledger"):
+                return self.ledger.append_record(kind, record)
+        with self._transaction(f"appending a {kind} record to the ledger"):
+            return self.ledger.append_record(kind, record)
 
     def _attribute_ids(self, attributes_json: list[str]) -> list[int | None]:
         """Intern each distinct attribute set once; return the id for every row (None for {})."""
@@ -365,27 +482,47 @@ class SQLiteStore:
         if not rejections:
             return WriteResult(0, 0)
         now = _now_us()
+        rows = [
+            (r.source, r.file_name, r.file_sha256, r.row, r.field, r.reason, r.raw, ingest_run, now)
+            for r in rejections
+        ]
+        ledger = self._check_ledger()
         with self._transaction(f"storing {len(rejections)} rejections") as conn:
+            (before,) = conn.execute("SELECT coalesce(max(id), 0) FROM rejections").fetchone()
             cursor = conn.executemany(
                 "INSERT OR IGNORE INTO rejections (source, file_name, file_sha256, row, field, reason, raw,"
                 " ingest_run, rejected_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        r.source,
-                        r.file_name,
-                        r.file_sha256,
-                        r.row,
-                        r.field,
-                        r.reason,
-                        r.raw,
-                        ingest_run,
-                        now,
-                    )
-                    for r in rejections
-                ],
+                rows,
             )
             inserted = cursor.rowcount
+            if ledger and inserted:
+                keys = [(r.file_sha256, r.row, r.field) for r in rejections]
+                new = self._new_rejections(conn, before, keys, inserted)
+                leaves = [leaf_of(rejection_record_of(rows[i][:7] + (now,)))[1] for i in new]
+                self.ledger.append_rows(REJECTION, before + 1, leaves)
         return WriteResult(inserted, len(rejections) - inserted)
+
+    @staticmethod
+    def _new_rejections(
+        conn: sqlite3.Connection, before: int, keys: list[tuple[str, int, str]], inserted: int
+    ) -> list[int]:
+        (after,) = conn.execute("SELECT max(id) FROM rejections").fetchone()
+        if after != before + inserted:
+            raise StoreError("rejections: new rows did not get consecutive ids")
+        added = {
+            (a, b, c)
+            for a, b, c in conn.execute(
+                "SELECT file_sha256, row, field FROM rejections WHERE id > ? ORDER BY id", (before,)
+            )
+        }
+        positions: list[int] = []
+        for i, k in enumerate(keys):
+            if k in added:
+                positions.append(i)
+                added.discard(k)
+        if len(positions) != inserted:
+            raise StoreError("rejections: cannot tell which rows were new")
+        return positions
 
     # --- reading observations ------------------------------------------------------------
 
@@ -660,10 +797,12 @@ def _nan_to_none(values: np.ndarray[Any, np.dtype[np.float64]]) -> list[float | 
     return out
 
 
-def open_store(url: str, *, synchronous: str = "NORMAL") -> SQLiteStore:
+def open_store(url: str, *, synchronous: str = "NORMAL", ledger: bool = True) -> SQLiteStore:
     """Open the store named by a URL: ``sqlite:///path/to/file.db`` (PostgreSQL comes later)."""
     if url.startswith("sqlite:///"):
-        return SQLiteStore(Path(url.removeprefix("sqlite:///")), synchronous=synchronous)
+        return SQLiteStore(
+            Path(url.removeprefix("sqlite:///")), synchronous=synchronous, ledger=ledger
+        )
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         raise StoreError("PostgreSQL storage is not available yet; use a sqlite:/// URL")
     raise StoreError(f"unsupported store URL {url!r}; expected sqlite:///PATH")

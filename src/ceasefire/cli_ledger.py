@@ -1,0 +1,130 @@
+"""``ceasefire ledger ...``: keys, checkpoints, proofs and the end-to-end audit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ceasefire.errors import CeasefireError
+from ceasefire.settings import Settings
+
+ledger_app = typer.Typer(
+    help="The evidence ledger: keys, checkpoints, proofs.", no_args_is_help=True
+)
+proof_app = typer.Typer(
+    help="Print proof bundles that ceasefire-verify checks.", no_args_is_help=True
+)
+ledger_app.add_typer(proof_app, name="proof")
+console = Console()
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option("--workspace", "-w", help="Workspace directory [env CEASEFIRE_WORKSPACE]."),
+]
+KeyOption = Annotated[
+    Path | None,
+    typer.Option("--key", help="Signing key file [env CEASEFIRE_LEDGER_KEY]; outside the repo."),
+]
+
+
+def _settings(workspace: Path | None) -> Settings:
+    settings = Settings()
+    if workspace is not None:
+        settings = settings.model_copy(update={"workspace": workspace})
+    return settings
+
+
+def _key_path(key: Path | None, settings: Settings) -> Path:
+    path = key or settings.ledger_key
+    if path is None:
+        raise CeasefireError("no signing key: pass --key PATH or set CEASEFIRE_LEDGER_KEY")
+    return path
+
+
+@ledger_app.command("keygen")
+def keygen_command(
+    key: KeyOption = None,
+    name: Annotated[
+        str | None, typer.Option(help="Key name = the log's origin [env CEASEFIRE_LEDGER_ORIGIN].")
+    ] = None,
+) -> None:
+    """Create an Ed25519 signing key (mode 0600, never overwritten); print its vkey."""
+    from ceasefire.ledger.checkpoint import keygen
+
+    settings = Settings()
+    vkey = keygen(_key_path(key, settings), name or settings.ledger_origin)
+    console.print(vkey, highlight=False, soft_wrap=True)
+
+
+@ledger_app.command("checkpoint")
+def checkpoint_command(workspace: WorkspaceOption = None, key: KeyOption = None) -> None:
+    """Sign a checkpoint of the log as it stands, store it and print the signed note."""
+    from ceasefire.ledger.checkpoint import load_signer
+    from ceasefire.ledger_ops import issue_checkpoint
+    from ceasefire.workspace import Workspace
+
+    settings = _settings(workspace)
+    signer = load_signer(_key_path(key, settings))
+    with Workspace.open(settings.workspace, settings) as ws:
+        checkpoint = issue_checkpoint(ws.store, signer)
+    typer.echo(checkpoint.note, nl=False)
+
+
+@proof_app.command("inclusion")
+def proof_inclusion(
+    workspace: WorkspaceOption = None,
+    uid: Annotated[str | None, typer.Option(help="Observation uid (source:source_id).")] = None,
+    leaf: Annotated[int | None, typer.Option(help="Leaf index.", min=0)] = None,
+) -> None:
+    """Print the inclusion bundle of a record against the latest checkpoint."""
+    from ceasefire.ledger_ops import inclusion_bundle
+    from ceasefire.workspace import Workspace
+
+    if (uid is None) == (leaf is None):
+        raise CeasefireError("give exactly one of --uid and --leaf")
+    settings = _settings(workspace)
+    with Workspace.open(settings.workspace, settings) as ws:
+        index = ws.store.ledger.leaf_of_uid(uid) if uid is not None else leaf
+        assert index is not None
+        bundle = inclusion_bundle(ws.store, index)
+    typer.echo(json.dumps(bundle, ensure_ascii=False, indent=2))
+
+
+@proof_app.command("consistency")
+def proof_consistency(
+    old: Annotated[int, typer.Option(help="Tree size of the older checkpoint.", min=0)],
+    new: Annotated[int, typer.Option(help="Tree size of the newer checkpoint.", min=0)],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Print the consistency bundle between two stored checkpoints (by tree size)."""
+    from ceasefire.ledger_ops import consistency_bundle
+    from ceasefire.workspace import Workspace
+
+    settings = _settings(workspace)
+    with Workspace.open(settings.workspace, settings) as ws:
+        bundle = consistency_bundle(ws.store, old, new)
+    typer.echo(json.dumps(bundle, ensure_ascii=False, indent=2))
+
+
+@ledger_app.command("verify")
+def verify_command(workspace: WorkspaceOption = None) -> None:
+    """Recompute every leaf from the stored records and the whole tree; check the checkpoint."""
+    from ceasefire.ledger_ops import audit
+    from ceasefire.verifier import b64encode
+    from ceasefire.workspace import Workspace
+
+    settings = _settings(workspace)
+    with Workspace.open(settings.workspace, settings) as ws:
+        result, latest = audit(ws.store)
+    console.print(
+        f"ok: {result.leaves} leaves recomputed ({result.observations} observations, "
+        f"{result.rejections} rejections, {result.records} other records); root "
+        f"{b64encode(result.root)}; "
+        + ("no checkpoint yet" if latest is None else f"checkpoint of size {latest.size} matches"),
+        highlight=False,
+        soft_wrap=True,
+    )

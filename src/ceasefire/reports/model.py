@@ -1,0 +1,88 @@
+"""What a report says, as plain records: built once, rendered to HTML, PDF and Markdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CountRow:
+    """One line of a count table: this window, the window before, the 7-window average."""
+
+    label: str
+    current: int
+    previous: int
+    average_7: float
+
+    @property
+    def change(self) -> int:
+        return self.current - self.previous
+
+
+@dataclass(frozen=True, slots=True)
+class CountTable:
+    title: str
+    dimension: str
+    rows: tuple[CountRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceLine:
+    """One observation behind a finding, as a reader retraces it."""
+
+    uid: str
+    source: str
+    observed_at: datetime
+    kind: str
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
+class FindingView:
+    """A finding as the report shows it (built from the verification records)."""
+
+    finding_id: str
+    rule: str
+    severity: str
+    level: str
+    zone: str
+    oblast: str
+    observed_at: datetime
+    lon: float | None
+    lat: float | None
+    responsible: str
+    confidence: float
+    reasons: tuple[str, ...]
+    evidence: tuple[EvidenceLine, ...] = ()
+    replies: tuple[str, ...] = ()
+    decisions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GapView:
+    """Where and when the mission could not see (access denial or sensor outage)."""
+
+    kind: str
+    start: datetime
+    end: datetime | None
+    where: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    """Everything one report says."""
+
+    title: str
+    window_start: datetime
+    window_end: datetime
+    generated_at: datetime
+    agreement: str
+    tables: tuple[CountTable, ...]
+    findings: tuple[FindingView, ...]
+    gaps: tuple[GapView, ...]
+    summary: tuple[str, ...]
+    map_png: bytes = b""
+    timeline_png: bytes = b""
+    sources: tuple[str, ...] = field(default_factory=tuple)
