@@ -9,12 +9,26 @@ leave out points on a boundary), else the script fails.
 
 Baselines get points already projected to the agreement's metric CRS (their projection time is
 not counted); the engine takes lon/lat and its time includes whatever projection it does.
+
+``geopandas.sjoin`` is called with the zones on the left: geopandas queries the *right* frame's
+tree with the left geometries, and (for ``intersects``) prepares the query geometries, so zones
+on the left means prepared zone polygons against a tree of points. Points on the left (the
+obvious call) tests every point against unprepared polygons and is ~10x slower
+(``--sjoin-points-left`` measures that too). The points' GeoDataFrame and its tree are built
+inside the timing: they are per-query data.
+
+Memory: ``engine_assess_peak_traced_mb`` is the peak of memory allocated (tracemalloc) during one
+``assess`` of all the points; ``peak_rss_mb`` is the process's peak resident size, read after the
+engine's figures (before the baselines load their own copies) and again at the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
+import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -60,11 +74,22 @@ def firms_points(n: int, seed: int = 7) -> tuple[FloatArray, FloatArray, int]:
     return lon, lat, min(n, len(lon0))
 
 
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (``ru_maxrss`` is KiB on Linux)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024.0 / (1024.0 if sys.platform == "darwin" else 1.0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3, help="timed runs per method (best is kept)")
     parser.add_argument("--skip-sjoin", action="store_true", help="leave out geopandas.sjoin")
+    parser.add_argument(
+        "--sjoin-points-left",
+        action="store_true",
+        help="also time sjoin(points, zones): the slow direction (unprepared polygons)",
+    )
     args = parser.parse_args()
 
     import geopandas as gpd
@@ -95,6 +120,13 @@ def main() -> None:
     t, assessment = best_of(args.runs, lambda: engine.assess(lon, lat))
     print(f"engine_full_assessment_rows_per_s: {n / t:,.0f}")
     assert np.array_equal(assessment.in_zone, in_zone)
+    del assessment
+    tracemalloc.start()
+    engine.assess(lon, lat)
+    _, traced = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"engine_assess_peak_traced_mb: {traced / 2**20:.0f}")
+    print(f"peak_rss_mb: {peak_rss_mb():.0f}")
 
     x, y = project_xy(lon, lat, agreement.geography.crs)
     for geometry in zones_m:
@@ -108,17 +140,28 @@ def main() -> None:
 
     counts: dict[str, list[int]] = {"engine": engine_counts.tolist(), "shapely": shapely_counts}
 
-    points_gdf = gpd.GeoDataFrame(geometry=shapely.points(x, y))
+    points = shapely.points(x, y)
+    points_gdf = gpd.GeoDataFrame(geometry=points)
     zones_gdf = gpd.GeoDataFrame({"zone": zone_ids}, geometry=zones_m)
     if not args.skip_sjoin:
 
         def sjoin() -> list[int]:
-            joined = gpd.sjoin(points_gdf, zones_gdf, predicate="intersects")
+            # zones left: prepared zone polygons queried against a fresh tree of the points
+            joined = gpd.sjoin(zones_gdf, gpd.GeoDataFrame(geometry=points), predicate="intersects")
             per_zone = joined["zone"].value_counts()
             return [int(per_zone.get(z, 0)) for z in zone_ids]
 
-        t, counts["geopandas_sjoin"] = best_of(max(1, args.runs - 1), sjoin)
+        t, counts["geopandas_sjoin"] = best_of(args.runs, sjoin)
         print(f"geopandas_sjoin_rows_per_s: {n / t:,.0f}")
+    if args.sjoin_points_left:
+
+        def sjoin_points_left() -> list[int]:
+            joined = gpd.sjoin(gpd.GeoDataFrame(geometry=points), zones_gdf, predicate="intersects")
+            per_zone = joined["zone"].value_counts()
+            return [int(per_zone.get(z, 0)) for z in zone_ids]
+
+        t, counts["geopandas_sjoin_points_left"] = best_of(1, sjoin_points_left)
+        print(f"geopandas_sjoin_points_left_rows_per_s: {n / t:,.0f}")
 
     sd = sedonadb.connect()
     sd.create_data_frame(points_gdf).to_memtable().to_view("points")
@@ -145,6 +188,7 @@ def main() -> None:
             f"{method} disagrees with the engine: {found} != {counts['engine']}"
         )
     print(f"methods_agree: {', '.join(counts)}")
+    print(f"peak_rss_mb_end: {peak_rss_mb():.0f}")
 
 
 if __name__ == "__main__":

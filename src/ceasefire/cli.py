@@ -21,7 +21,9 @@ from rich.table import Table
 
 from ceasefire import __version__
 from ceasefire.agreement.model import Agreement
+from ceasefire.cli_evidence import evidence_app
 from ceasefire.cli_ledger import ledger_app
+from ceasefire.cli_witness import witness_app
 from ceasefire.console import bytes_progress, make_progress
 from ceasefire.errors import CeasefireError
 from ceasefire.settings import Settings
@@ -37,6 +39,8 @@ app = typer.Typer(
 agreement_app = typer.Typer(help="Check, show and load agreements.", no_args_is_help=True)
 app.add_typer(agreement_app, name="agreement")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(witness_app, name="witness")
+app.add_typer(evidence_app, name="evidence")
 
 console = Console()
 TABLE_ROWS = 100  # rows a terminal table shows unless --limit says otherwise

@@ -128,3 +128,45 @@ def verify_command(workspace: WorkspaceOption = None) -> None:
         highlight=False,
         soft_wrap=True,
     )
+
+
+@ledger_app.command("publish")
+def publish_command(
+    workspace: WorkspaceOption = None,
+    key: KeyOption = None,
+    witnesses: Annotated[
+        Path | None,
+        typer.Option(
+            help="Witnesses file, '<URL> <vkey>' per line [env CEASEFIRE_LEDGER_WITNESSES]."
+        ),
+    ] = None,
+    quorum: Annotated[
+        int | None,
+        typer.Option(help="Cosignatures needed [env CEASEFIRE_LEDGER_WITNESS_QUORUM].", min=1),
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each witness.")] = 10.0,
+) -> None:
+    """Sign a checkpoint, have the witnesses cosign it; publish it only with a quorum."""
+    from ceasefire.ledger.checkpoint import load_signer
+    from ceasefire.ledger_ops import publish_checkpoint, read_witnesses
+    from ceasefire.witness.client import post_add_checkpoint
+    from ceasefire.workspace import Workspace
+
+    settings = _settings(workspace)
+    signer = load_signer(_key_path(key, settings))
+    path = witnesses or settings.ledger_witnesses
+    if path is None:
+        raise CeasefireError(
+            "no witnesses configured: pass --witnesses FILE or set CEASEFIRE_LEDGER_WITNESSES"
+        )
+    configured = read_witnesses(path)
+
+    def post(url: str, body: bytes) -> tuple[int, str]:
+        answer = post_add_checkpoint(url, body, timeout)
+        return answer.status, answer.body
+
+    with Workspace.open(settings.workspace, settings) as ws:
+        result = publish_checkpoint(
+            ws.store, signer, configured, quorum or settings.ledger_witness_quorum, post
+        )
+    typer.echo(result.checkpoint.note, nl=False)

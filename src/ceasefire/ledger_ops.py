@@ -6,12 +6,16 @@ The CLI (and later the API) call these; they hold the rules, the interfaces only
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from ceasefire import verifier
-from ceasefire.errors import NotFoundError
+from ceasefire.errors import CeasefireError, NotFoundError
 from ceasefire.ledger.checkpoint import NoteSigner, make_checkpoint, sign_checkpoint
-from ceasefire.ledger.errors import LedgerCorruptError
+from ceasefire.ledger.cosignature import parse_witness_vkey
+from ceasefire.ledger.errors import LedgerCorruptError, QuorumNotMet
 from ceasefire.store.ledger_sqlite import LedgerAudit, StoredCheckpoint
 from ceasefire.store.sqlite import SQLiteStore
 from ceasefire.timeutil import to_epoch_us
@@ -83,3 +87,141 @@ def audit(store: SQLiteStore) -> tuple[LedgerAudit, StoredCheckpoint | None]:
         if signed.size != latest.size or signed.root_hash != latest.root:
             raise LedgerCorruptError("the stored checkpoint note differs from its size and root")
     return result, latest
+
+
+# --- publication with witness cosignatures (C2SP tlog-witness) ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessConfig:
+    """A witness the mission asks to cosign: where it listens and its cosigner key."""
+
+    url: str
+    key: verifier.CosignatureVerifier
+
+    @property
+    def name(self) -> str:
+        return self.key.name
+
+
+@dataclass(frozen=True, slots=True)
+class WitnessOutcome:
+    """One witness's answer to a publication: its cosignature line, or why it refused."""
+
+    witness: WitnessConfig
+    cosignature: str | None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """A checkpoint sent to the witnesses, and what each answered."""
+
+    checkpoint: StoredCheckpoint
+    outcomes: tuple[WitnessOutcome, ...]
+    published: bool
+
+
+Post = Callable[[str, bytes], tuple[int, str]]
+"""Send an add-checkpoint body to a witness URL; (HTTP status or 0, response text)."""
+
+
+def read_witnesses(path: Path) -> list[WitnessConfig]:
+    """Read a witnesses file: one ``<url> <witness vkey>`` per line, ``#`` for comments."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise CeasefireError(f"cannot read the witnesses file {path}: {exc.strerror}") from None
+    witnesses: list[WitnessConfig] = []
+    for number, raw in enumerate(lines, 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+        if len(parts) != 2 or not parts[0].startswith(("http://", "https://")):
+            raise CeasefireError(f"{path}:{number}: expected '<http(s) URL> <witness vkey>'")
+        witnesses.append(WitnessConfig(parts[0], parse_witness_vkey(parts[1])))
+    names = [w.name for w in witnesses]
+    if len(set(names)) != len(names):
+        raise CeasefireError(f"{path}: a witness is listed twice")
+    return witnesses
+
+
+def _ask_witness(
+    store: SQLiteStore, checkpoint: StoredCheckpoint, witness: WitnessConfig, post: Post
+) -> WitnessOutcome:
+    """Submit ``checkpoint`` to one witness; retry once from the size a 409 names."""
+    from ceasefire.witness.core import submission_body
+
+    published = [c.size for c in store.ledger.checkpoints(True) if c.size <= checkpoint.size]
+    old = published[-1] if published else 0
+    log = store.ledger.log()
+    for attempt in (1, 2):
+        body = submission_body(old, log.consistency_proof(old, checkpoint.size), checkpoint.note)
+        status, text = post(witness.url, body)
+        if status == 200:
+            break
+        reason = text.strip().splitlines()[0] if text.strip() else ""
+        if status == 409 and attempt == 1 and reason.isdigit():
+            their = int(reason)
+            if their > checkpoint.size:
+                return WitnessOutcome(
+                    witness, None, f"it has cosigned a larger tree ({their}) than this checkpoint"
+                )
+            if their != old:
+                old = their
+                continue
+        label = "no answer" if status == 0 else f"HTTP {status}"
+        if status == 409 and reason.isdigit():
+            reason = f"conflict at its size {reason} (a fork: same size, another root)"
+        return WitnessOutcome(witness, None, f"{label}: {reason}" if reason else label)
+    for line in text.splitlines():
+        if not line.startswith(f"{verifier.EM_DASH} {witness.name} "):
+            continue  # another key's line: ignored, as the specification says
+        try:
+            found = verifier.witness_cosignatures(f"{checkpoint.note}{line}\n", [witness.key])
+        except verifier.VerificationError as exc:
+            return WitnessOutcome(witness, None, f"its answer does not verify: {exc}")
+        if witness.name in found:
+            return WitnessOutcome(witness, f"{line}\n")
+    return WitnessOutcome(witness, None, "its answer holds no cosignature by its key")
+
+
+def publish_checkpoint(
+    store: SQLiteStore,
+    signer: NoteSigner,
+    witnesses: Sequence[WitnessConfig],
+    quorum: int,
+    post: Post,
+) -> Publication:
+    """Sign a checkpoint, have the witnesses cosign it, publish it if ``quorum`` did.
+
+    The checkpoint is stored in any case, with the cosignatures it got; it is marked
+    published (and so handed out as the published one) only with at least ``quorum``
+    cosignatures. Otherwise ``QuorumNotMet`` says which witnesses refused and why.
+    """
+    if quorum < 1 or quorum > len(witnesses):
+        raise CeasefireError(
+            f"a quorum of {quorum} cannot be met by {len(witnesses)} configured witness(es)"
+        )
+    checkpoint = issue_checkpoint(store, signer)
+    outcomes = tuple(_ask_witness(store, checkpoint, w, post) for w in witnesses)
+    cosignatures = [o.cosignature for o in outcomes if o.cosignature is not None]
+    note = checkpoint.note + "".join(cosignatures)
+    published = len(cosignatures) >= quorum
+    with store._transaction("publishing a checkpoint"):
+        store.ledger.mark_published(checkpoint.id, note, _now_us() if published else None)
+    stored = next(c for c in store.ledger.checkpoints() if c.id == checkpoint.id)
+    result = Publication(stored, outcomes, published)
+    if not published:
+        refused = "; ".join(
+            f"{o.witness.name} ({o.witness.url}): {o.reason}"
+            for o in outcomes
+            if o.cosignature is None
+        )
+        raise QuorumNotMet(
+            f"checkpoint of size {checkpoint.size} not published: {len(cosignatures)} of "
+            f"{len(witnesses)} witnesses cosigned, quorum is {quorum}. Refused: {refused}"
+        )
+    logger.info("published checkpoint %d (size %d)", checkpoint.id, checkpoint.size)
+    return result

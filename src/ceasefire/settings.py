@@ -45,6 +45,14 @@ class Settings(BaseSettings):
         default="monitoring.example/ceasefire-ledger",
         description="The ledger's origin: the name of the log and of its signing key.",
     )
+    ledger_witnesses: Path | None = Field(
+        default=None,
+        description="File of the witnesses `ceasefire ledger publish` asks to cosign, one "
+        "'<URL> <witness vkey>' per line.",
+    )
+    ledger_witness_quorum: int = Field(
+        default=1, ge=1, description="Witness cosignatures a checkpoint needs to be published."
+    )
 
     def store_url(self) -> str:
         """The store URL, defaulting to a SQLite file inside the workspace."""

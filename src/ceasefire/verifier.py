@@ -19,6 +19,11 @@ Command line (exit 0: verified; 1: refused, with one line saying why)::
 
     ceasefire-verify inclusion bundle.json --vkey 'ceasefire.example/log+1a2b3c4d+AX...'
     ceasefire-verify consistency bundle.json --vkeys mission.vkeys
+    ceasefire-verify inclusion bundle.json --vkeys mission.vkeys --witness-vkeys witnesses --quorum 2
+
+With ``--quorum K`` a checkpoint counts only if at least K distinct trusted witnesses
+cosigned it (C2SP tlog-cosignature, cosignature/v1), so a log cannot show one history to
+you and another to everyone else without K witnesses seeing both.
 """
 
 from __future__ import annotations
@@ -334,6 +339,116 @@ def open_note(note: str, verifiers: Iterable[NoteVerifier]) -> OpenedNote:
     return OpenedNote(text, tuple(verified), tuple(unknown))
 
 
+# --- witness cosignatures (C2SP tlog-cosignature, cosignature/v1) -----------------------
+
+#: Signature type byte of an Ed25519 cosignature/v1 key (C2SP tlog-cosignature).
+SIGNATURE_TYPE_COSIGNATURE_V1 = 0x04
+COSIGNATURE_HEADER = "cosignature/v1\n"
+
+
+def cosigner_key_id(name: str, public_key: bytes) -> bytes:
+    """The 4-byte key ID of a cosigner: SHA-256(name || 0x0A || 0x04 || public key)[:4]."""
+    return hashlib.sha256(
+        name.encode("utf-8") + b"\n" + bytes([SIGNATURE_TYPE_COSIGNATURE_V1]) + public_key
+    ).digest()[:4]
+
+
+def cosigned_message(checkpoint_text: str, timestamp: int) -> bytes:
+    """What a cosignature/v1 signs: the header, ``time <timestamp>``, the checkpoint body."""
+    return f"{COSIGNATURE_HEADER}time {timestamp}\n{checkpoint_text}".encode()
+
+
+@dataclass(frozen=True)
+class CosignatureVerifier:
+    """A trusted witness: its name, 4-byte key ID and Ed25519 cosigner public key."""
+
+    name: str
+    key_id: bytes
+    public_key: bytes
+
+    @classmethod
+    def from_vkey(cls, vkey: str) -> CosignatureVerifier:
+        """Parse a witness vkey ``<name>+<hex key ID>+<base64(0x04 || public key)>``."""
+        parts = vkey.strip().split("+", 2)
+        if len(parts) != 3:
+            raise VerificationError("a witness key has the form <name>+<key id>+<key>")
+        name, hex_id, encoded = parts
+        check_key_name(name)
+        raw = b64decode_strict(encoded, f"witness key {name}")
+        if len(raw) != 1 + 32 or raw[0] != SIGNATURE_TYPE_COSIGNATURE_V1:
+            raise VerificationError(
+                f"witness key {name}: not an Ed25519 cosignature/v1 key (type 0x04)"
+            )
+        public_key = raw[1:]
+        expected = cosigner_key_id(name, public_key)
+        if expected.hex() != hex_id:
+            raise VerificationError(f"witness key {name}: key ID does not match the key")
+        try:
+            Ed25519PublicKey.from_public_bytes(public_key)
+        except ValueError:
+            raise VerificationError(f"witness key {name}: not a valid Ed25519 key") from None
+        return cls(name, expected, public_key)
+
+    @property
+    def vkey(self) -> str:
+        """This key in verifier-key form."""
+        raw = bytes([SIGNATURE_TYPE_COSIGNATURE_V1]) + self.public_key
+        return f"{self.name}+{self.key_id.hex()}+{b64encode(raw)}"
+
+    def verify(self, checkpoint_text: str, signature: bytes) -> int | None:
+        """The timestamp of a valid cosignature (8-byte timestamp || 64-byte signature) over
+        ``checkpoint_text``, or None if it does not verify."""
+        if len(signature) != 8 + 64:
+            return None
+        timestamp = int.from_bytes(signature[:8], "big")
+        if not 0 < timestamp < 2**63:
+            return None
+        message = cosigned_message(checkpoint_text, timestamp)
+        try:
+            Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature[8:], message)
+        except (InvalidSignature, ValueError):
+            return None
+        return timestamp
+
+
+def witness_cosignatures(note: str, witnesses: Iterable[CosignatureVerifier]) -> dict[str, int]:
+    """The trusted witnesses that cosigned ``note``: witness name -> cosignature timestamp.
+
+    As for any signed note, lines by unknown keys are ignored, while a cosignature by a
+    trusted witness key that does not verify, or a witness cosigning twice, refuses the note.
+    """
+    text, signatures = parse_note(note)
+    known = {(w.name, w.key_id): w for w in witnesses}
+    found: dict[str, int] = {}
+    for sig in signatures:
+        witness = known.get((sig.name, sig.key_id))
+        if witness is None:
+            continue
+        if witness.name in found:
+            raise VerificationError(f"witness {sig.name} ({sig.key_id.hex()}) cosigned twice")
+        timestamp = witness.verify(text, sig.signature)
+        if timestamp is None:
+            raise VerificationError(
+                f"cosignature by trusted witness {sig.name} ({sig.key_id.hex()}) does not verify"
+            )
+        found[witness.name] = timestamp
+    return found
+
+
+def check_quorum(note: str, witnesses: Sequence[CosignatureVerifier], quorum: int) -> list[str]:
+    """Refuse ``note`` unless at least ``quorum`` distinct trusted witnesses cosigned it;
+    return their names."""
+    if quorum <= 0:
+        return []
+    names = sorted(witness_cosignatures(note, witnesses))
+    if len(names) < quorum:
+        raise VerificationError(
+            f"checkpoint has {len(names)} valid witness cosignature(s); {quorum} required"
+            + (f" (cosigned by: {', '.join(names)})" if names else "")
+        )
+    return names
+
+
 # --- checkpoints (C2SP tlog-checkpoint) --------------------------------------------------
 
 
@@ -455,17 +570,21 @@ def check_inclusion_bundle(
     *,
     leaf_data: bytes | None = None,
     origin: str | None = None,
+    witnesses: Sequence[CosignatureVerifier] = (),
+    quorum: int = 0,
 ) -> str:
     """Verify an inclusion bundle; return a one-line account of what was proved.
 
     ``leaf_data`` (the record's canonical JSON bytes, e.g. read from a file) overrides the
-    bundle's own ``leaf_data``; a ``leaf_hash`` in the bundle must then agree with it.
+    bundle's own ``leaf_data``; a ``leaf_hash`` in the bundle must then agree with it. With
+    ``quorum``, the checkpoint must also carry that many cosignatures of ``witnesses``.
     """
     if bundle.get("type") != "inclusion":
         raise VerificationError("bundle is not an inclusion proof (type != 'inclusion')")
     note = _field(bundle, "checkpoint", str)
     assert isinstance(note, str)
     checkpoint = open_checkpoint(note, verifiers, origin)
+    cosigners = check_quorum(note, witnesses, quorum)
     index = _field(bundle, "leaf_index", int)
     assert isinstance(index, int)
     if "tree_size" in bundle and bundle["tree_size"] != checkpoint.size:
@@ -491,7 +610,12 @@ def check_inclusion_bundle(
     return (
         f"leaf {index} (leaf hash {leaf.hex()}) is in {checkpoint.origin} "
         f"at tree size {checkpoint.size} (root {b64encode(checkpoint.root_hash)})"
+        + _cosigned_by(cosigners)
     )
+
+
+def _cosigned_by(names: Sequence[str]) -> str:
+    return f"; cosigned by {len(names)} witness(es): {', '.join(names)}" if names else ""
 
 
 def check_consistency_bundle(
@@ -499,8 +623,11 @@ def check_consistency_bundle(
     verifiers: Sequence[NoteVerifier],
     *,
     origin: str | None = None,
+    witnesses: Sequence[CosignatureVerifier] = (),
+    quorum: int = 0,
 ) -> str:
-    """Verify a consistency bundle; return a one-line account of what was proved."""
+    """Verify a consistency bundle; return a one-line account of what was proved. With
+    ``quorum``, both checkpoints must carry that many cosignatures of ``witnesses``."""
     if bundle.get("type") != "consistency":
         raise VerificationError("bundle is not a consistency proof (type != 'consistency')")
     old_note = _field(bundle, "old_checkpoint", str)
@@ -508,12 +635,14 @@ def check_consistency_bundle(
     assert isinstance(old_note, str) and isinstance(new_note, str)
     old = open_checkpoint(old_note, verifiers, origin)
     new = open_checkpoint(new_note, verifiers, origin)
+    check_quorum(old_note, witnesses, quorum)
+    cosigners = check_quorum(new_note, witnesses, quorum)
     if old.origin != new.origin:
         raise VerificationError(f"checkpoints of two logs: {old.origin!r} and {new.origin!r}")
     verify_consistency(old.size, new.size, _proof_hashes(bundle), old.root_hash, new.root_hash)
     return (
         f"{new.origin} at tree size {new.size} extends tree size {old.size}: "
-        "nothing recorded before was changed or removed"
+        "nothing recorded before was changed or removed" + _cosigned_by(cosigners)
     )
 
 
@@ -537,16 +666,34 @@ def _read_text(path: str) -> str:
         raise VerificationError(f"{path} is not UTF-8 text") from None
 
 
-def _load_verifiers(vkeys: Sequence[str], vkey_files: Sequence[str]) -> list[NoteVerifier]:
+def _key_lines(vkeys: Sequence[str], vkey_files: Sequence[str]) -> list[str]:
     texts = list(vkeys)
     for path in vkey_files:
         for line in _read_text(path).splitlines():
             line = line.strip()
             if line and not line.startswith("#"):
                 texts.append(line)
+    return texts
+
+
+def _load_verifiers(vkeys: Sequence[str], vkey_files: Sequence[str]) -> list[NoteVerifier]:
+    texts = _key_lines(vkeys, vkey_files)
     if not texts:
         raise VerificationError("no trusted key given: use --vkey or --vkeys")
     return [NoteVerifier.from_vkey(text) for text in texts]
+
+
+def _load_witnesses(
+    vkeys: Sequence[str], vkey_files: Sequence[str], quorum: int | None
+) -> tuple[list[CosignatureVerifier], int]:
+    witnesses = [CosignatureVerifier.from_vkey(t) for t in _key_lines(vkeys, vkey_files)]
+    if quorum is None:
+        quorum = 1 if witnesses else 0
+    if quorum < 0 or quorum > len(witnesses):
+        raise VerificationError(
+            f"quorum {quorum} cannot be met by {len(witnesses)} trusted witness key(s)"
+        )
+    return witnesses, quorum
 
 
 def _load_bundle(path: str) -> dict[str, object]:
@@ -580,6 +727,26 @@ def build_parser() -> argparse.ArgumentParser:
             help="file of trusted verifier keys, one per line (repeatable)",
         )
         p.add_argument("--origin", help="the log the checkpoints must be for")
+        p.add_argument(
+            "--witness-vkey",
+            action="append",
+            default=[],
+            help="a trusted witness (cosigner) key, type 0x04 (repeatable)",
+        )
+        p.add_argument(
+            "--witness-vkeys",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="file of trusted witness keys, one per line (repeatable)",
+        )
+        p.add_argument(
+            "--quorum",
+            type=int,
+            metavar="K",
+            help="cosignatures by distinct trusted witnesses each checkpoint needs "
+            "(default 1 when witness keys are given)",
+        )
 
     inclusion = sub.add_parser("inclusion", help="a record is in the log at a checkpoint")
     common(inclusion)
@@ -602,17 +769,27 @@ def run(argv: Sequence[str] | None = None) -> str:
     """Run the command line; return the success line or raise ``VerificationError``."""
     args = build_parser().parse_args(argv)
     verifiers = _load_verifiers(args.vkey, args.vkeys)
+    witnesses, quorum = _load_witnesses(args.witness_vkey, args.witness_vkeys, args.quorum)
     bundle = _load_bundle(args.bundle)
     if args.command == "inclusion":
         if args.checkpoint:
             bundle["checkpoint"] = _read_text(args.checkpoint)
         record = _read(args.record) if args.record else None
-        return check_inclusion_bundle(bundle, verifiers, leaf_data=record, origin=args.origin)
+        return check_inclusion_bundle(
+            bundle,
+            verifiers,
+            leaf_data=record,
+            origin=args.origin,
+            witnesses=witnesses,
+            quorum=quorum,
+        )
     if args.old:
         bundle["old_checkpoint"] = _read_text(args.old)
     if args.new:
         bundle["new_checkpoint"] = _read_text(args.new)
-    return check_consistency_bundle(bundle, verifiers, origin=args.origin)
+    return check_consistency_bundle(
+        bundle, verifiers, origin=args.origin, witnesses=witnesses, quorum=quorum
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

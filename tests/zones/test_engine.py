@@ -210,6 +210,31 @@ def test_far_from_the_central_meridian(key: str) -> None:
     assert_same(engine.assess(lon, lat), reference(agreement, lon, lat))
 
 
+def test_points_hundreds_of_km_from_the_line() -> None:
+    """A big country with the line near its west edge: most points are far from the line."""
+    line = [
+        (-350_000.0, -400_000.0),
+        (-330_000.0, -50_000.0),
+        (-360_000.0, 120_000.0),
+        (-340_000.0, 400_000.0),
+    ]
+    agreement = synthetic_agreement(
+        line_m=line,
+        half_m=400_000.0,
+        band_m=20_000.0,
+        ring=(0.0, 0.0, 300_000.0, 300_000.0),
+        hole=(100_000.0, 100_000.0, 200_000.0, 200_000.0),
+    )
+    engine = ZoneEngine.build(agreement)
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-450_000.0, 450_000.0, 30_000)
+    y = rng.uniform(-450_000.0, 450_000.0, 30_000)
+    lon, lat = unproject_xy(x, y)
+    result = engine.assess(lon, lat)
+    assert_same(result, reference(agreement, lon, lat))
+    assert np.nanmax(np.abs(result.signed_distance_m)) > 700_000.0
+
+
 # --- the property: the engine equals the reference on random agreements ----------------
 
 coordinate = st.floats(-90_000.0, 90_000.0, allow_nan=False)

@@ -198,8 +198,8 @@ def _git_worktree(path: Path) -> Path | None:
     return None
 
 
-def keygen(path: str | Path, name: str) -> str:
-    """Create a new signing key file at ``path`` (mode 0600) and return its verifier key.
+def write_key_file(path: str | Path, text: str) -> Path:
+    """Create a secret key file holding ``text`` (mode 0600), fsynced; return its path.
 
     Refuses to overwrite a file, and to write inside a git work tree (a key must never be
     committed). The directory is created (mode 0700) if missing.
@@ -208,7 +208,6 @@ def keygen(path: str | Path, name: str) -> str:
     repo = _git_worktree(target)
     if repo is not None:
         raise KeyFileError(f"{target} is inside the git work tree {repo}; keep keys outside")
-    signer = NoteSigner.generate(name)
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -217,15 +216,14 @@ def keygen(path: str | Path, name: str) -> str:
     except OSError as exc:
         raise KeyFileError(f"cannot create {target}: {exc.strerror}") from None
     with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(signer.skey() + "\n")
+        handle.write(text + "\n")
         handle.flush()
         os.fsync(handle.fileno())
-    logger.info("created signing key %s (%s) at %s", name, signer.key_id.hex(), target)
-    return signer.vkey
+    return target
 
 
-def load_signer(path: str | Path) -> NoteSigner:
-    """Read a signing key file; refuse it if group or others may read or write it."""
+def read_key_file(path: str | Path) -> str:
+    """The text of a secret key file; refused if group or others may read or write it."""
     target = Path(path).expanduser()
     try:
         mode = target.stat().st_mode
@@ -239,4 +237,21 @@ def load_signer(path: str | Path) -> NoteSigner:
         raise KeyFileError(f"cannot read {target}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise KeyFileError(f"{target} is not a signing key file") from None
-    return NoteSigner.from_skey(text.strip())
+    return text.strip()
+
+
+def keygen(path: str | Path, name: str) -> str:
+    """Create a new signing key file at ``path`` (mode 0600) and return its verifier key.
+
+    Refuses to overwrite a file, and to write inside a git work tree (a key must never be
+    committed). The directory is created (mode 0700) if missing.
+    """
+    signer = NoteSigner.generate(name)
+    target = write_key_file(path, signer.skey())
+    logger.info("created signing key %s (%s) at %s", name, signer.key_id.hex(), target)
+    return signer.vkey
+
+
+def load_signer(path: str | Path) -> NoteSigner:
+    """Read a signing key file; refuse it if group or others may read or write it."""
+    return NoteSigner.from_skey(read_key_file(path))

@@ -49,3 +49,50 @@ class LedgerCorruptError(LedgerError):
     """The stored tree is missing a node it must have, or holds one it must not."""
 
     code = "ledger_corrupt"
+
+
+class WitnessRefusal(LedgerError):
+    """A witness refused to cosign a checkpoint (C2SP tlog-witness); ``reason`` says why."""
+
+    code = "witness_refused"
+
+
+class MalformedSubmission(WitnessRefusal):
+    """The add-checkpoint request is not well formed, or its old size exceeds the new size."""
+
+    code = "witness_bad_request"
+
+
+class UnknownLog(WitnessRefusal):
+    """The witness does not follow the checkpoint's origin."""
+
+    code = "witness_unknown_log"
+
+
+class UntrustedCheckpoint(WitnessRefusal):
+    """No signature by a configured key of the log verifies on the checkpoint."""
+
+    code = "witness_untrusted_checkpoint"
+
+
+class SizeConflict(WitnessRefusal):
+    """The old size is not the size the witness last cosigned, or the same size has another
+    root (a fork); ``size`` is the witness's latest cosigned size."""
+
+    code = "witness_conflict"
+
+    def __init__(self, message: str, size: int) -> None:
+        super().__init__(message)
+        self.size = size
+
+
+class InconsistentCheckpoint(WitnessRefusal):
+    """The consistency proof from the witness's last cosigned checkpoint does not verify."""
+
+    code = "witness_bad_proof"
+
+
+class QuorumNotMet(LedgerError):
+    """Fewer witnesses than the quorum cosigned a checkpoint; it was not published."""
+
+    code = "quorum_not_met"

@@ -293,33 +293,61 @@ def _members(cols: ObservationColumns) -> list[Part]:
     ]
 
 
+LeafLines: TypeAlias = tuple[Any, IntArray]
+"""Leaves as one buffer: ``0x00 || canonical JSON || "\\n"`` per row, and the n + 1 offsets
+of the rows in it (row i is ``buffer[offsets[i]:offsets[i + 1] - 1]``)."""
+
+
 def _prefixed_leaves(cols: ObservationColumns) -> list[bytes]:
     """0x00 || canonical JSON of every row."""
+    out: list[bytes] = []
+    for data, offsets in observation_leaf_lines(cols):
+        raw = bytes(data)
+        begin = offsets[:-1].tolist()
+        end = (offsets[1:] - 1).tolist()
+        out.extend([raw[a:b] for a, b in zip(begin, end, strict=True)])
+    return out
+
+
+def observation_leaf_lines(cols: ObservationColumns) -> list[LeafLines]:
+    """The leaves of every row as buffers with offsets, in parts of up to 50,000 rows.
+
+    Nothing is copied out of Arrow's buffers: the parts can be hashed where they are, or
+    handed whole to another process.
+    """
     try:
-        return _prefixed_leaves_unchecked(cols)
+        return _leaf_lines_unchecked(cols)
     except (UnicodeEncodeError, pa.ArrowInvalid) as exc:
         raise CanonicalizationError(f"a string cannot be written as UTF-8: {exc}") from None
 
 
-def _prefixed_leaves_unchecked(cols: ObservationColumns) -> list[bytes]:
-    out: list[bytes] = []
+def _leaf_lines_unchecked(cols: ObservationColumns) -> list[LeafLines]:
+    out: list[LeafLines] = []
     for start in range(0, len(cols), _ROWS_PER_JOIN):
         part = cols.slice(start, start + _ROWS_PER_JOIN)
         members = _members(part)
         if all(isinstance(m, str) for m in members):  # every column constant
-            line = "".join(members)
-            out.extend([line.encode("utf-8")[:-1]] * len(part))
+            line = "".join(members).encode("utf-8")
+            out.append((line * len(part), np.arange(len(part) + 1, dtype=np.int64) * len(line)))
             continue
         joined = pc.binary_join_element_wise(*members, "")
         if isinstance(joined, pa.ChunkedArray):
             joined = joined.combine_chunks()
-        data = joined.buffers()[2]
-        offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32)
-        begin, end = int(offsets[joined.offset]), int(offsets[joined.offset + len(joined)])
-        lines = data.to_pybytes()[begin:end].split(b"\n")
-        lines.pop()  # after the last newline
-        out.extend(lines)
+        arrow_offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32)
+        offsets = arrow_offsets[joined.offset : joined.offset + len(joined) + 1].astype(np.int64)
+        begin, end = int(offsets[0]), int(offsets[-1])
+        data = memoryview(joined.buffers()[2])[begin:end]
+        out.append((data, offsets - begin))
     return out
+
+
+def hash_leaf_lines(data: Any, offsets: IntArray) -> bytes:
+    """The leaf hashes of one part of ``observation_leaf_lines``, concatenated."""
+    view = memoryview(data)
+    sha256 = hashlib.sha256
+    begin = offsets[:-1].tolist()
+    end = (offsets[1:] - 1).tolist()
+    return b"".join([sha256(view[a:b]).digest() for a, b in zip(begin, end, strict=True)])
 
 
 def observation_leaf_data(cols: ObservationColumns) -> list[bytes]:
@@ -329,8 +357,12 @@ def observation_leaf_data(cols: ObservationColumns) -> list[bytes]:
 
 def observation_leaf_hashes(cols: ObservationColumns) -> list[bytes]:
     """The RFC 6962 leaf hash of every row's record, by the fast path."""
-    sha256 = hashlib.sha256
-    return [sha256(line).digest() for line in _prefixed_leaves(cols)]
+    return split_hashes(b"".join(hash_leaf_lines(d, o) for d, o in observation_leaf_lines(cols)))
+
+
+def split_hashes(joined: bytes) -> list[bytes]:
+    """Concatenated 32-byte hashes as a list."""
+    return [joined[i : i + 32] for i in range(0, len(joined), 32)]
 
 
 def leaf_of(record: dict[str, JSONValue]) -> tuple[bytes, bytes]:

@@ -293,7 +293,9 @@ class SqliteLedger:
         )
         return int(cursor.lastrowid or 0)
 
-    def mark_published(self, checkpoint_id: int, note: str, now_us: int) -> None:
+    def mark_published(self, checkpoint_id: int, note: str, now_us: int | None) -> None:
+        """Store a checkpoint's note with its cosignatures; published at ``now_us`` (None:
+        not published)."""
         self._conn.execute(
             "UPDATE ledger_checkpoints SET note = ?, published_at_us = ? WHERE id = ?",
             (note, now_us, checkpoint_id),

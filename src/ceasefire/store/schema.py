@@ -9,6 +9,7 @@ ran, so components evolve independently and a store written by a newer program i
 from __future__ import annotations
 
 from ceasefire.store.schema_ledger import LEDGER_MIGRATIONS
+from ceasefire.store.schema_verification import VERIFICATION_MIGRATIONS
 
 CORE_MIGRATIONS: tuple[str, ...] = (
     # 1: agreements, input files, observations, rejections, ingest runs, zone assessments
@@ -120,6 +121,7 @@ CORE_MIGRATIONS: tuple[str, ...] = (
 COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("core", CORE_MIGRATIONS),
     ("ledger", LEDGER_MIGRATIONS),
+    ("verification", VERIFICATION_MIGRATIONS),
 )
 """(component name, its migrations), in the order they are applied."""
 

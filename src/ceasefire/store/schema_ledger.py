@@ -9,7 +9,8 @@
 * ``ledger_records``: the canonical JSON of records that live elsewhere (decisions,
   findings, replies, reports, evidence, custody events), kept so the log can be recomputed;
 * ``ledger_checkpoints``: every signed checkpoint issued, and whether it was published;
-* ``evidence`` and ``evidence_custody``: evidence files by SHA-256 and their custody chain.
+* ``evidence`` and ``evidence_custody``: evidence files by SHA-256 and their custody chain
+  (``store.evidence_sqlite``; the files themselves live in ``WORKSPACE/evidence``).
 """
 
 from __future__ import annotations
@@ -63,5 +64,12 @@ LEDGER_MIGRATIONS: tuple[str, ...] = (
         leaf_index INTEGER NOT NULL
     );
     CREATE INDEX evidence_custody_sha ON evidence_custody (sha256, id);
+    """,
+    # 2: custody metadata of the Berkeley Protocol: who took the file in, the hash stated
+    # at capture, and the purpose of every transfer or access
+    """
+    ALTER TABLE evidence ADD COLUMN added_by TEXT NOT NULL DEFAULT '';
+    ALTER TABLE evidence ADD COLUMN sha256_at_capture TEXT NOT NULL DEFAULT '';
+    ALTER TABLE evidence_custody ADD COLUMN purpose TEXT NOT NULL DEFAULT '';
     """,
 )

@@ -21,12 +21,15 @@ import numpy as np
 from ceasefire.agreement.model import Agreement
 from ceasefire.errors import ConflictError, NotFoundError, SchemaVersionError, StoreError
 from ceasefire.ledger.canonical import JSONValue
+from ceasefire.ledger.hasher import LeafHasher
 from ceasefire.ledger.records import (
     OBSERVATION,
     REJECTION,
     ObservationColumns,
+    hash_leaf_lines,
     leaf_of,
-    observation_leaf_hashes,
+    observation_leaf_lines,
+    split_hashes,
 )
 from ceasefire.observations.model import NO_TIME, ObservationBatch, Rejection
 from ceasefire.store.base import (
@@ -48,6 +51,9 @@ logger = logging.getLogger(__name__)
 
 _AUTOCHECKPOINT_PAGES = 1000  # SQLite's default
 _MASK_BITS = 62  # zones per agreement held in the zone_bits integer (a signed 64-bit value)
+# Batches from this many rows on are hashed in the worker process (smaller ones in process:
+# not worth a process start).
+_PROCESS_HASH_ROWS = 4096
 
 
 def _zones_of(
@@ -109,6 +115,7 @@ class SQLiteStore:
             self._migrate()
         self.ledger = SqliteLedger(self._conn)
         self._executor: ThreadPoolExecutor | None = None
+        self._hasher: LeafHasher | None = None
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -118,6 +125,8 @@ class SQLiteStore:
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown()
+        if self._hasher is not None:
+            self._hasher.close()
         self._conn.close()
 
     def __enter__(self) -> SQLiteStore:
@@ -362,9 +371,10 @@ class SQLiteStore:
         pending: Future[list[bytes]] | None = None
         if self._check_ledger():
             file_sha256 = self._run_file_sha256(ingest_run)
-            # built in a worker while SQLite inserts (Arrow and SQLite release the GIL)
+            # built in a worker thread while SQLite inserts (Arrow and SQLite release the
+            # GIL), hashed in a worker process (hashlib holds the GIL on small buffers)
             pending = self._worker().submit(
-                observation_leaf_hashes,
+                self._observation_leaf_hashes,
                 ObservationColumns(
                     uid=columns["uid"],
                     observed_at_us=batch.observed_at_us,
@@ -392,6 +402,14 @@ class SQLiteStore:
                     OBSERVATION, before + 1, leaves if new is None else [leaves[i] for i in new]
                 )
         return WriteResult(inserted, len(batch) - inserted)
+
+    def _observation_leaf_hashes(self, cols: ObservationColumns) -> list[bytes]:
+        parts = observation_leaf_lines(cols)
+        if len(cols) < _PROCESS_HASH_ROWS:
+            return split_hashes(b"".join(hash_leaf_lines(d, o) for d, o in parts))
+        if self._hasher is None:
+            self._hasher = LeafHasher()
+        return split_hashes(self._hasher.hash_parts(parts))
 
     def _worker(self) -> ThreadPoolExecutor:
         if self._executor is None:

@@ -39,7 +39,14 @@ from ceasefire.agreement.model import Agreement
 from ceasefire.errors import GeometryError
 from ceasefire.geo import FloatArray, check_metric_crs, project_xy
 from ceasefire.zones.distance import LineDistanceIndex, segments_of
-from ceasefire.zones.grid import IN, UNCERTAIN, LonLatGrid, classify, first_match_labels
+from ceasefire.zones.grid import (
+    IN,
+    UNCERTAIN,
+    LonLatGrid,
+    classify,
+    first_match,
+    first_match_labels,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +59,9 @@ DEFAULT_LEVELS = 7
 """Coarsest blocks while building: ``2**7`` cells (about 64 km)."""
 DISTANCE_COARSENING = 2
 """The distance lattice has cells ``2**2`` times wider than the membership lattice."""
+LABEL_FINEST_LEVEL = 1
+"""Side and oblast labels stop refining at blocks of ``2**1`` cells (about 1 km): the finest
+level would double their build time to spare a few thousand exact tests per million points."""
 _MARGIN_DEG = 0.05
 
 
@@ -99,11 +109,11 @@ def _polygonal(what: str, geometry: BaseGeometry) -> BaseGeometry:
 class _Labels:
     """A first-match labelling (sides, oblasts) with its lattice and exact fallback."""
 
-    def __init__(self, grid: LonLatGrid, geometries: list[BaseGeometry]) -> None:
+    def __init__(self, grid: LonLatGrid, geometries: list[BaseGeometry], finest: int) -> None:
         self.geometries = geometries
         self.bounds = np.array([shapely.bounds(g) for g in geometries]).reshape(-1, 4)
         self.none = len(geometries)
-        self.cells = first_match_labels(grid, geometries)
+        self.cells = first_match_labels(grid, geometries, finest)
 
     def lookup(
         self, cell: npt.NDArray[np.int64], in_grid: BoolArray, has_point: BoolArray
@@ -116,19 +126,8 @@ class _Labels:
     def resolve(self, label: npt.NDArray[np.int16], x: FloatArray, y: FloatArray) -> None:
         """Replace ``-1`` labels (rows whose x/y are given) by the first geometry hit."""
         rows = np.flatnonzero(label == -1)
-        label[rows] = self.none
-        for index, geometry in enumerate(self.geometries):
-            if len(rows) == 0:
-                break
-            minx, miny, maxx, maxy = self.bounds[index]
-            px, py = x[rows], y[rows]
-            box = np.flatnonzero((px >= minx) & (px <= maxx) & (py >= miny) & (py <= maxy))
-            if len(box) == 0:
-                continue
-            with np.errstate(divide="ignore", invalid="ignore"):
-                hit = box[shapely.intersects_xy(geometry, px[box], py[box])]
-            label[rows[hit]] = index
-            rows = np.delete(rows, hit)
+        if len(rows):
+            label[rows] = first_match(self.geometries, self.bounds, x[rows], y[rows])
 
 
 class ZoneEngine:
@@ -216,8 +215,8 @@ class ZoneEngine:
             grid,
             zones,
             planes,
-            _Labels(grid, sides),
-            _Labels(grid, areas),
+            _Labels(grid, sides, min(LABEL_FINEST_LEVEL, levels)),
+            _Labels(grid, areas, min(LABEL_FINEST_LEVEL, levels)),
             distance,
             side_tree,
             side_tags,

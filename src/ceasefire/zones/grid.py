@@ -16,6 +16,7 @@ of the boundaries, not with the area of the country.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,7 @@ UNCERTAIN: int = 2
 
 IntArray = npt.NDArray[np.int64]
 StateArray = npt.NDArray[np.uint8]
+LabelArray = npt.NDArray[np.int16]
 
 METRES_PER_DEGREE = 111_320.0
 
@@ -101,72 +103,119 @@ class LonLatGrid:
         cell += fx.astype(np.int64)
         return cell, inside
 
-    def block_discs(
-        self, level: int, bi: IntArray, bj: IntArray
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:
-        """Projected centre (x, y) and a radius enclosing each projected block of a level.
+    def block_nodes(self, level: int, bi: IntArray, bj: IntArray) -> tuple[FloatArray, FloatArray]:
+        """Projected corners, edge midpoints and centre of blocks of a level: ``(n, 3, 3)`` x, y.
 
-        The radius is the largest distance from the centre to the projected corners and edge
-        midpoints, plus the largest gap between an edge's projected midpoint and the middle
-        of its chord (how much the projected edges bend), plus a metre. Each half edge bends
-        less than a whole edge, so the projected block lies inside the disc.
+        Node ``[k, r, c]`` is the point at ``(c / 2, r / 2)`` block widths east and north of
+        block ``k``'s south-west corner.
         """
         span_x = self.dlon * 2**level
         span_y = self.dlat * 2**level
-        west = self.lon0 + bi * span_x
-        south = self.lat0 + bj * span_y
-        # offsets (in block units) of centre, 4 corners, 4 edge midpoints
-        ox = np.array([0.5, 0.0, 1.0, 1.0, 0.0, 0.5, 1.0, 0.5, 0.0])
-        oy = np.array([0.5, 0.0, 0.0, 1.0, 1.0, 0.0, 0.5, 1.0, 0.5])
-        lon = west[:, None] + ox[None, :] * span_x
-        lat = south[:, None] + oy[None, :] * span_y
+        half = np.array([0.0, 0.5, 1.0])
+        lon = (self.lon0 + bi * span_x)[:, None, None] + half[None, None, :] * span_x
+        lat = (self.lat0 + bj * span_y)[:, None, None] + half[None, :, None] * span_y
+        lon, lat = np.broadcast_arrays(lon, lat)
         x, y = project_xy(lon.ravel(), lat.ravel(), self.crs)
-        x = x.reshape(lon.shape)
-        y = y.reshape(lon.shape)
-        cx, cy = x[:, 0], y[:, 0]
-        reach = np.hypot(x[:, 1:] - cx[:, None], y[:, 1:] - cy[:, None]).max(axis=1)
-        # edges: (corner a, corner b, midpoint) as column indices
-        bend = np.zeros_like(reach)
-        for a, b, m in ((1, 2, 5), (2, 3, 6), (3, 4, 7), (4, 1, 8)):
-            gap = np.hypot(x[:, m] - (x[:, a] + x[:, b]) / 2.0, y[:, m] - (y[:, a] + y[:, b]) / 2.0)
-            bend = np.maximum(bend, gap)
-        radius = reach + bend + 1.0
-        bad = ~(np.isfinite(cx) & np.isfinite(cy) & np.isfinite(radius))
-        radius[bad] = np.inf  # a block the projection cannot handle is never "certain"
-        cx[bad] = 0.0
-        cy[bad] = 0.0
-        return cx, cy, radius
+        return x.reshape(lon.shape), y.reshape(lon.shape)
+
+    def child_nodes(
+        self, level: int, bi: IntArray, bj: IntArray, x: FloatArray, y: FloatArray
+    ) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+        """The four children (level ``level - 1``) of blocks ``bi, bj`` with their nodes.
+
+        ``x, y`` are the parents' nodes (:meth:`block_nodes`); they are the children's corners
+        and edge midpoints on the parents' edges and centre lines, so only the other 16 of the
+        children's 36 nodes are projected. Children come as south-west of every parent, then
+        south-east, north-west, north-east.
+        """
+        n = len(bi)
+        span_x = self.dlon * 2**level
+        span_y = self.dlat * 2**level
+        quarter = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+        fx = np.empty((n, 5, 5))
+        fy = np.empty((n, 5, 5))
+        fx[:, ::2, ::2] = x
+        fy[:, ::2, ::2] = y
+        odd = np.zeros((5, 5), dtype=bool)
+        odd[1::2, :] = True
+        odd[:, 1::2] = True
+        rr, cc = np.nonzero(odd)
+        lon = (self.lon0 + bi * span_x)[:, None] + quarter[cc][None, :] * span_x
+        lat = (self.lat0 + bj * span_y)[:, None] + quarter[rr][None, :] * span_y
+        px, py = project_xy(lon.ravel(), lat.ravel(), self.crs)
+        fx[:, rr, cc] = px.reshape(lon.shape)
+        fy[:, rr, cc] = py.reshape(lon.shape)
+        quads = ((0, 0), (1, 0), (0, 1), (1, 1))
+        cbi = np.concatenate([bi * 2 + dx for dx, _ in quads])
+        cbj = np.concatenate([bj * 2 + dy for _, dy in quads])
+        cx = np.concatenate([fx[:, 2 * dy : 2 * dy + 3, 2 * dx : 2 * dx + 3] for dx, dy in quads])
+        cy = np.concatenate([fy[:, 2 * dy : 2 * dy + 3, 2 * dx : 2 * dx + 3] for dx, dy in quads])
+        return cbi, cbj, cx, cy
+
+    def block_discs(
+        self, level: int, bi: IntArray, bj: IntArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Projected centre (x, y) and a radius enclosing each projected block of a level."""
+        return discs(*self.block_nodes(level, bi, bj))
 
 
-def _upsample(coarse: StateArray) -> StateArray:
-    return np.repeat(np.repeat(coarse, 2, axis=0), 2, axis=1)
+def discs(nx: FloatArray, ny: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Centre and radius of a disc holding each projected block, from its ``(n, 3, 3)`` nodes.
+
+    The radius is the largest distance from the centre to the projected corners and edge
+    midpoints, plus the largest gap between an edge's projected midpoint and the middle of
+    its chord (how much the projected edges bend), plus a metre. Each half edge bends less
+    than a whole edge, so the projected block lies inside the disc. A block the projection
+    cannot handle gets an infinite radius (never "certain").
+    """
+    x = nx.reshape(-1, 9)
+    y = ny.reshape(-1, 9)
+    cx, cy = x[:, 4].copy(), y[:, 4].copy()
+    reach = np.hypot(x - cx[:, None], y - cy[:, None]).max(axis=1)
+    # edges as (corner a, corner b, midpoint) in row-major 3x3 order
+    bend = np.zeros_like(reach)
+    for a, b, m in ((0, 2, 1), (2, 8, 5), (8, 6, 7), (6, 0, 3)):
+        gap = np.hypot(x[:, m] - (x[:, a] + x[:, b]) / 2.0, y[:, m] - (y[:, a] + y[:, b]) / 2.0)
+        bend = np.maximum(bend, gap)
+    radius = reach + bend + 1.0
+    bad = ~(np.isfinite(cx) & np.isfinite(cy) & np.isfinite(radius))
+    radius[bad] = np.inf
+    cx[bad] = 0.0
+    cy[bad] = 0.0
+    return cx, cy, radius
 
 
-def classify(grid: LonLatGrid, geometry: BaseGeometry) -> StateArray:
-    """State of every cell against a (polygonal) geometry: ``OUT``, ``IN`` or ``UNCERTAIN``.
+def _refine(
+    grid: LonLatGrid,
+    boundary: BaseGeometry,
+    bounds: tuple[float, float, float, float],
+    decide: Callable[[FloatArray, FloatArray], LabelArray],
+    outside: int,
+    finest: int = 0,
+) -> LabelArray:
+    """Label every cell, coarse to fine, by ``decide`` at its centre, or ``-1`` (uncertain).
 
-    ``IN`` and ``OUT`` are guarantees for every point of the cell (boundary included) under
-    the closed-set semantics of ``shapely.intersects_xy``; ``UNCERTAIN`` cells need the exact
-    test. Returns an array of shape ``(ny, nx)``.
+    A block whose disc stays farther than its radius from ``boundary`` has all its points on
+    the same side of every part of the boundary: ``decide`` (the label of one point) at its
+    centre is the label of all of them. A block whose disc is clear of ``bounds`` (the box of
+    the geometries) gets ``outside`` without asking GEOS. Other blocks are split in four, down
+    to blocks of ``2**finest`` cells, which stay ``-1``. Returns an array of shape ``(ny, nx)``.
     """
     top = grid.levels
     by, bx = grid.ny >> top, grid.nx >> top
-    state = np.zeros((by, bx), dtype=np.uint8)
-    if geometry.is_empty:
-        return np.zeros((grid.ny, grid.nx), dtype=np.uint8)
-    boundary = shapely.boundary(geometry)
+    label = np.full((by, bx), outside, dtype=np.int16)
     shapely.prepare(boundary)
-    shapely.prepare(geometry)
-    gx0, gy0, gx1, gy1 = shapely.bounds(geometry)
+    gx0, gy0, gx1, gy1 = bounds
     jj, ii = np.indices((by, bx)).reshape(2, -1)
     bi, bj = ii.astype(np.int64), jj.astype(np.int64)
-    for level in range(top, -1, -1):
+    nodes = grid.block_nodes(top, bi, bj)
+    for level in range(top, finest - 1, -1):
         if level < top:
-            state = _upsample(state)
+            label = np.repeat(np.repeat(label, 2, axis=0), 2, axis=1)
         if len(bi) == 0:
             continue
-        cx, cy, radius = grid.block_discs(level, bi, bj)
-        # a disc clear of the geometry's bounding box is out without asking GEOS
+        cx, cy, radius = discs(*nodes)
+        # a disc clear of the geometries' bounding box is out without asking GEOS
         ddx = np.maximum(np.maximum(gx0 - cx, cx - gx1), 0.0)
         ddy = np.maximum(np.maximum(gy0 - cy, cy - gy1), 0.0)
         maybe = np.hypot(ddx, ddy) <= radius
@@ -178,34 +227,98 @@ def classify(grid: LonLatGrid, geometry: BaseGeometry) -> StateArray:
             # GEOS leaves floating-point flags (0/0 on degenerate segments) numpy would report
             with np.errstate(divide="ignore", invalid="ignore"):
                 near[idx] = shapely.dwithin(boundary, shapely.points(cx[idx], cy[idx]), radius[idx])
-        inside = np.zeros(len(bi), dtype=bool)
+        value = np.full(len(bi), outside, dtype=np.int16)
         far = np.flatnonzero(maybe & ~near)
-        inside[far] = shapely.intersects_xy(geometry, cx[far], cy[far])
-        state[bj, bi] = np.where(near, UNCERTAIN, np.where(inside, IN, OUT)).astype(np.uint8)
-        if level > 0:
+        value[far] = decide(cx[far], cy[far])
+        value[near] = -1
+        label[bj, bi] = value
+        if level > finest:
             sel = np.flatnonzero(near)
-            pi, pj = bi[sel] * 2, bj[sel] * 2
-            bi = np.concatenate([pi, pi + 1, pi, pi + 1])
-            bj = np.concatenate([pj, pj, pj + 1, pj + 1])
-    return state
+            bi, bj, *xy = grid.child_nodes(level, bi[sel], bj[sel], nodes[0][sel], nodes[1][sel])
+            nodes = (xy[0], xy[1])
+    if finest > 0:
+        f = 2**finest
+        label = np.repeat(np.repeat(label, f, axis=0), f, axis=1)
+    return label
 
 
-def first_match_labels(grid: LonLatGrid, geometries: list[BaseGeometry]) -> npt.NDArray[np.int16]:
+def classify(grid: LonLatGrid, geometry: BaseGeometry) -> StateArray:
+    """State of every cell against a (polygonal) geometry: ``OUT``, ``IN`` or ``UNCERTAIN``.
+
+    ``IN`` and ``OUT`` are guarantees for every point of the cell (boundary included) under
+    the closed-set semantics of ``shapely.intersects_xy``; ``UNCERTAIN`` cells need the exact
+    test. Returns an array of shape ``(ny, nx)``.
+    """
+    if geometry.is_empty:
+        return np.zeros((grid.ny, grid.nx), dtype=np.uint8)
+    shapely.prepare(geometry)
+
+    def decide(x: FloatArray, y: FloatArray) -> LabelArray:
+        return np.where(shapely.intersects_xy(geometry, x, y), IN, OUT).astype(np.int16)
+
+    bounds = tuple(float(v) for v in shapely.bounds(geometry))
+    label = _refine(grid, shapely.boundary(geometry), bounds, decide, OUT)  # type: ignore[arg-type]
+    label[label == -1] = UNCERTAIN
+    return label.astype(np.uint8)
+
+
+def first_match_labels(
+    grid: LonLatGrid, geometries: list[BaseGeometry], finest: int = 0
+) -> LabelArray:
     """Per cell, the index of the first geometry containing the whole cell, or a code.
 
     A point's label is the first geometry (in the given order) that intersects it, or
     ``len(geometries)`` when none does. A cell gets a label when that is the same for all
     its points, and ``-1`` (uncertain) otherwise. Flattened, shape ``(ny * nx,)``.
+
+    All the boundaries are refined in one pass (a border shared by two oblasts once): a cell
+    clear of every boundary is, for each geometry, wholly inside or wholly outside it, so the
+    first match of its centre is that of all its points. Cells near any boundary are ``-1``.
     """
     n = len(geometries)
     if n > 32000:
         raise ValueError("too many geometries for an int16 label grid")
-    undecided = np.int16(-2)
-    label = np.full(grid.size, undecided, dtype=np.int16)
+    present = [g for g in geometries if not g.is_empty]
+    if not present:
+        return np.full(grid.size, n, dtype=np.int16)
+    for g in present:
+        shapely.prepare(g)
+    boxes = np.array([shapely.bounds(g) for g in geometries]).reshape(-1, 4)
+    lines = shapely.get_parts(shapely.get_parts(shapely.boundary(present)))
+    boundary = shapely.multilinestrings(lines)
+
+    def decide(x: FloatArray, y: FloatArray) -> LabelArray:
+        return first_match(geometries, boxes, x, y)
+
+    bounds = (
+        float(np.nanmin(boxes[:, 0])),
+        float(np.nanmin(boxes[:, 1])),
+        float(np.nanmax(boxes[:, 2])),
+        float(np.nanmax(boxes[:, 3])),
+    )
+    return _refine(grid, boundary, bounds, decide, n, finest).ravel()
+
+
+def first_match(
+    geometries: list[BaseGeometry], boxes: FloatArray, x: FloatArray, y: FloatArray
+) -> LabelArray:
+    """Index of the first geometry each point ``(x, y)`` intersects, ``len(geometries)`` if none.
+
+    ``boxes`` holds the geometries' bounds (``(n, 4)``, NaN for an empty geometry); the
+    geometries should be prepared.
+    """
+    label = np.full(len(x), len(geometries), dtype=np.int16)
+    rows = np.arange(len(x))
     for index, geometry in enumerate(geometries):
-        state = classify(grid, geometry).ravel()
-        open_ = label == undecided
-        label[open_ & (state == IN)] = index
-        label[open_ & (state == UNCERTAIN)] = -1
-    label[label == undecided] = n
+        if len(rows) == 0:
+            break
+        minx, miny, maxx, maxy = boxes[index]
+        px, py = x[rows], y[rows]
+        box = np.flatnonzero((px >= minx) & (px <= maxx) & (py >= miny) & (py <= maxy))
+        if len(box) == 0:
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hit = box[shapely.intersects_xy(geometry, px[box], py[box])]
+        label[rows[hit]] = index
+        rows = np.delete(rows, hit)
     return label
