@@ -458,6 +458,13 @@ def demo(
     run_demo(workspace, console=console, progress_factory=_progress)
 
 
+from ceasefire.cli_reports import register as _register_reports  # noqa: E402
+from ceasefire.cli_verification import register as _register_verification  # noqa: E402
+
+_register_verification(app)
+_register_reports(app)
+
+
 def main() -> None:
     """Entry point of the ``ceasefire`` console script."""
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from datetime import UTC, datetime
 from importlib.resources import as_file, files
 from pathlib import Path
 
@@ -116,4 +117,19 @@ def run_demo(root: Path, *, console: Console, progress_factory: Callable[[], Pro
             title=f"{agreement.id} v{agreement.version}: observations 2022-12-01 to 2023-01-31",
         )
         console.print(f"map written: {out}")
-        return out
+    _replay_truce(root, console)
+    return out
+
+
+TRUCE_WINDOW = (datetime(2022, 12, 30, tzinfo=UTC), datetime(2023, 1, 14, tzinfo=UTC))
+
+
+def _replay_truce(root: Path, console: Console) -> None:
+    """Replay the Orthodox Christmas truce of 6-7 January 2023 on the shipped samples."""
+    from ceasefire.cli_reports import print_replay
+    from ceasefire.replay import replay
+
+    inputs = [(get_source(source), sample_path(name)) for source, name in SAMPLES]
+    console.print("replaying 2022-12-30 to 2023-01-14 as if the agreement had been in force")
+    result = replay(example_agreement_dir(), *TRUCE_WINDOW, inputs, root / "replay-christmas-truce")
+    print_replay(result)

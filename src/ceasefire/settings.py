@@ -54,6 +54,35 @@ class Settings(BaseSettings):
         default=1, ge=1, description="Witness cosignatures a checkpoint needs to be published."
     )
 
+    verify_link_slack_m: float = Field(
+        default=250.0,
+        ge=0,
+        description="Grouping: two located observations are one event when their uncertainty "
+        "discs come within this many metres of each other (and their time spans overlap).",
+    )
+    verify_locate_max_m: float = Field(
+        default=10_000.0,
+        gt=0,
+        description="Grouping: an observation less precise than this (m) corroborates "
+        "incidents but never locates or creates one.",
+    )
+    verify_corroborate_max_m: float = Field(
+        default=100_000.0,
+        gt=0,
+        description="Grouping: a point less precise than this (m) corroborates nothing.",
+    )
+    verify_tolerances: str = Field(
+        default="",
+        description="Grouping tolerances per source or source/kind as JSON, overriding the "
+        'defaults, e.g. {"field": {"min_radius_m": 50, "time_pad_s": 600}}.',
+    )
+    verify_margin_hours: float = Field(
+        default=48.0,
+        ge=0,
+        description="Verification reads this many hours before and after the window, so "
+        "incidents crossing its edges are grouped whole.",
+    )
+
     def store_url(self) -> str:
         """The store URL, defaulting to a SQLite file inside the workspace."""
         return self.database_url or f"sqlite:///{self.workspace / 'ceasefire.db'}"

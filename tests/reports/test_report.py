@@ -39,6 +39,7 @@ def _finding(when: datetime, n: int, level: str = "corroborated") -> FindingView
         rule="no-fire",
         severity="serious",
         level=level,
+        grade="B2",
         zone="artillery",
         oblast="UA-14",
         observed_at=when,
@@ -47,9 +48,7 @@ def _finding(when: datetime, n: int, level: str = "corroborated") -> FindingView
         responsible="RU",
         confidence=0.7,
         reasons=("impact 6.2 km inside the side held by UA",),
-        evidence=(
-            EvidenceLine("firms:x", "firms", when, "thermal_anomaly", "48.2000 N 37.9000 E"),
-        ),
+        evidence=(EvidenceLine("firms:x", "locates"),),
         replies=("RU: denies; says it was a UA mortar",),
     )
 

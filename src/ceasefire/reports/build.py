@@ -102,15 +102,17 @@ def build_report(
     shown = tuple(f for f in findings if f.level in ("corroborated", "confirmed"))
     gaps = tuple(gaps_in(start, end))
     label = title or _default_title(start, end)
-    timeline_start = _day(end) - timedelta(days=TIMELINE_DAYS - 1)
-    timeline_end = timeline_start + timedelta(days=TIMELINE_DAYS)
+    # the days up to the window's last one: at least TIMELINE_DAYS, the whole window if longer
+    timeline_end = _day(end - timedelta(microseconds=1)) + timedelta(days=1)
+    timeline_start = min(_day(start), timeline_end - timedelta(days=TIMELINE_DAYS))
+    timeline_days = (timeline_end - timeline_start).days
     timeline_obs = _observations(store, agreement_key, timeline_start, timeline_end)
     timeline_findings = findings_in(timeline_start, timeline_end)
     days, series = daily_series(
         [o.observed_at for o in timeline_obs] + [f.observed_at for f in timeline_findings],
         [o.source for o in timeline_obs] + ["findings"] * len(timeline_findings),
         timeline_start,
-        TIMELINE_DAYS,
+        timeline_days,
     )
     summary = (
         f"{len(findings)} finding(s) in the window, {len(shown)} corroborated or confirmed; "

@@ -29,13 +29,10 @@ class CountTable:
 
 @dataclass(frozen=True, slots=True)
 class EvidenceLine:
-    """One observation behind a finding, as a reader retraces it."""
+    """One observation behind a finding, as a reader retraces it: its id and its role."""
 
     uid: str
-    source: str
-    observed_at: datetime
-    kind: str
-    where: str
+    role: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +43,7 @@ class FindingView:
     rule: str
     severity: str
     level: str
+    grade: str
     zone: str
     oblast: str
     observed_at: datetime

@@ -85,16 +85,13 @@ def to_markdown(
             f" at {f.lat:.4f} N {f.lon:.4f} E" if f.lon is not None and f.lat is not None else ""
         )
         lines += [
-            f"### {f.finding_id}: {f.rule} ({f.severity}, {f.level})",
+            f"### {f.finding_id}: {f.rule} ({f.severity}, {f.level}, grade {f.grade})",
             "",
             f"{f.observed_at:%Y-%m-%d %H:%M} UTC, zone {f.zone or 'none'}, {f.oblast or 'oblast unknown'}{where}. "
             f"Presumed responsible: **{f.responsible or 'not attributed'}** (confidence {f.confidence:.2f}).",
             "",
             *[f"- {reason}" for reason in f.reasons],
-            *[
-                f"- evidence {e.uid}: {e.kind}, {e.observed_at:%Y-%m-%d %H:%M} UTC, {e.where}"
-                for e in f.evidence
-            ],
+            *[f"- evidence `{e.uid}` ({e.role})" for e in f.evidence],
             *[f"- decision: {d}" for d in f.decisions],
             *[f"- reply: {d}" for d in f.replies],
             "",

@@ -1,0 +1,105 @@
+"""Replay and the report command, end to end on the shipped real samples."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ceasefire.agreement.loader import example_agreement_dir
+from ceasefire.cli import main
+from ceasefire.demo import SAMPLES, sample_path
+from ceasefire.errors import CeasefireError
+from ceasefire.observations.sources.registry import get_source
+from ceasefire.replay import replay
+from ceasefire.store.base import ObservationQuery
+from ceasefire.workspace import Workspace
+
+START, END = datetime(2023, 1, 5, tzinfo=UTC), datetime(2023, 1, 8, tzinfo=UTC)
+
+
+def run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["ceasefire", *args])
+    monkeypatch.setenv("COLUMNS", "200")
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_replay_writes_window_and_daily_reports_with_counts_from_the_store(tmp_path: Path) -> None:
+    inputs = [(get_source(source), sample_path(name)) for source, name in SAMPLES]
+    result = replay(
+        example_agreement_dir(), START, END, inputs, tmp_path / "ws", formats=["html", "md"]
+    )
+    assert [d.day for d in result.days] == ["2023-01-05", "2023-01-06", "2023-01-07"]
+    assert set(result.reports) >= {"html", "md", "2023-01-06.html"}
+    assert result.verification is not None and result.verification.observations > 0
+    with Workspace.open(tmp_path / "ws") as ws:
+        for day in result.days:
+            since = datetime.fromisoformat(day.day).replace(tzinfo=UTC)
+            query = ObservationQuery(since=since, until=since.replace(day=since.day + 1))
+            assert day.observations == ws.store.count_observations(query)
+            assert sum(day.observations_by_source.values()) == day.observations
+    markdown = result.reports["md"].read_text()
+    assert "as if in force" in markdown and "## Coverage gaps" in markdown
+
+
+def test_replay_refuses_an_empty_window(tmp_path: Path) -> None:
+    with pytest.raises(CeasefireError, match="--to must be after --from"):
+        replay(example_agreement_dir(), END, START, [], tmp_path / "ws")
+
+
+def test_report_and_replay_commands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ws = tmp_path / "replayed"
+    firms = f"firms={sample_path('firms_ukraine_2023_window.csv')}"
+    alerts = f"alerts={sample_path('air_raid_alerts_official_window.csv')}"
+    code, out, _ = run(
+        monkeypatch,
+        capsys,
+        "replay",
+        str(example_agreement_dir()),
+        firms,
+        alerts,
+        "--from",
+        "2023-01-06",
+        "--to",
+        "2023-01-07",
+        "-w",
+        str(ws),
+        "--format",
+        "md",
+    )
+    assert code == 0 and "2023-01-06" in out and "window report (md)" in out
+    code, out, _ = run(
+        monkeypatch, capsys, "report", "--day", "2023-01-06", "-w", str(ws), "--format", "html,md"
+    )
+    assert code == 0
+    assert (ws / "outputs" / "daily-2023-01-06.html").is_file() and (
+        ws / "outputs" / "daily-2023-01-06.md"
+    ).is_file()
+    code, _, err = run(
+        monkeypatch,
+        capsys,
+        "replay",
+        str(example_agreement_dir()),
+        "nosep",
+        "--from",
+        "2023-01-06",
+        "--to",
+        "2023-01-07",
+        "-w",
+        str(tmp_path / "x"),
+    )
+    assert code == 1 and "SOURCE=FILE" in err
+    code, _, err = run(monkeypatch, capsys, "report", "-w", str(ws))
+    assert code == 1 and "--day" in err
