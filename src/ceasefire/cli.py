@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import replace
-from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -24,10 +23,9 @@ from ceasefire.agreement.model import Agreement
 from ceasefire.cli_evidence import evidence_app
 from ceasefire.cli_ledger import ledger_app
 from ceasefire.cli_witness import witness_app
-from ceasefire.console import bytes_progress, make_progress
+from ceasefire.console import bytes_progress, make_progress, option_time, settings_for
 from ceasefire.errors import CeasefireError
 from ceasefire.settings import Settings
-from ceasefire.timeutil import parse_utc
 
 app = typer.Typer(
     name="ceasefire",
@@ -56,20 +54,8 @@ WorkspaceOption = Annotated[
 ]
 
 
-def _settings(workspace: Path | None) -> Settings:
-    settings = Settings()
-    if workspace is not None:
-        settings = settings.model_copy(update={"workspace": workspace})
-    return settings
-
-
-def _when(value: str | None, option: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return parse_utc(value if ("T" in value or " " in value) else value + "T00:00:00Z")
-    except ValueError as exc:
-        raise CeasefireError(f"{option}: {value!r} is not an ISO 8601 UTC time ({exc})") from None
+_settings = settings_for
+_when = option_time
 
 
 @app.command()

@@ -10,9 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ceasefire.console import option_time
 from ceasefire.errors import CeasefireError
 from ceasefire.settings import Settings
-from ceasefire.timeutil import parse_utc
 
 console = Console()
 err_console = Console(stderr=True)
@@ -22,11 +22,7 @@ FormatsOption = Annotated[
 ]
 
 
-def _time(value: str, option: str) -> object:
-    try:
-        return parse_utc(value if ("T" in value or " " in value) else value + "T00:00:00Z")
-    except ValueError as exc:
-        raise CeasefireError(f"{option}: {value!r} is not an ISO 8601 UTC time ({exc})") from None
+_time = option_time
 
 
 def report(

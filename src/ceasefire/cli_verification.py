@@ -16,10 +16,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ceasefire.console import make_progress
+from ceasefire.console import make_progress, option_time, settings_for
 from ceasefire.errors import CeasefireError
 from ceasefire.settings import Settings
-from ceasefire.timeutil import parse_utc
 
 if TYPE_CHECKING:
     from ceasefire.store.verification_sqlite import SqliteVerification
@@ -54,20 +53,8 @@ LevelOption = Annotated[
 LimitOption = Annotated[int | None, typer.Option(help="At most this many rows.", min=1)]
 
 
-def _settings(workspace: Path | None) -> Settings:
-    settings = Settings()
-    if workspace is not None:
-        settings = settings.model_copy(update={"workspace": workspace})
-    return settings
-
-
-def _when(value: str | None, option: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return parse_utc(value if ("T" in value or " " in value) else value + "T00:00:00Z")
-    except ValueError as exc:
-        raise CeasefireError(f"{option}: {value!r} is not an ISO 8601 UTC time ({exc})") from None
+_settings = settings_for
+_when = option_time
 
 
 @contextmanager

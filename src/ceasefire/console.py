@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -14,7 +17,10 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from ceasefire.errors import CeasefireError
 from ceasefire.ingest import ProgressCallback
+from ceasefire.settings import Settings
+from ceasefire.timeutil import parse_utc
 
 
 def make_progress(console: Console, bytes_mode: bool = False) -> Progress:
@@ -35,3 +41,21 @@ def bytes_progress(progress: Progress, task: TaskID) -> ProgressCallback:
         progress.update(task, completed=done, total=total)
 
     return update
+
+
+def settings_for(workspace: Path | None) -> Settings:
+    """Settings from the environment, with ``--workspace`` overriding when given."""
+    settings = Settings()
+    if workspace is not None:
+        settings = settings.model_copy(update={"workspace": workspace})
+    return settings
+
+
+def option_time(value: str | None, option: str) -> datetime | None:
+    """A command-line time: ISO 8601 with an offset, or a bare ``YYYY-MM-DD`` meaning 00:00 UTC."""
+    if value is None:
+        return None
+    try:
+        return parse_utc(value if ("T" in value or " " in value) else value + "T00:00:00Z")
+    except ValueError as exc:
+        raise CeasefireError(f"{option}: {value!r} is not an ISO 8601 UTC time ({exc})") from None

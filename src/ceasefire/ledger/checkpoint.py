@@ -58,6 +58,23 @@ __all__ = [
 _SKEY_PREFIX = "PRIVATE+KEY+"
 
 
+def parse_skey(skey: str, key_type: int, what: str) -> tuple[str, str, bytes]:
+    """Split ``PRIVATE+KEY+<name>+<hex key ID>+<base64(type || seed)>`` into name, ID, seed."""
+    if not skey.startswith(_SKEY_PREFIX):
+        raise KeyFileError(f"not a {what} (expected PRIVATE+KEY+...)")
+    parts = skey[len(_SKEY_PREFIX) :].strip().split("+", 2)
+    if len(parts) != 3:
+        raise KeyFileError(f"a {what} has the form PRIVATE+KEY+<name>+<id>+<key>")
+    name, hex_id, encoded = parts
+    try:
+        raw = verifier.b64decode_strict(encoded, what)
+    except verifier.VerificationError as exc:
+        raise KeyFileError(str(exc)) from None
+    if len(raw) != 33 or raw[0] != key_type:
+        raise KeyFileError(f"{what} is not of type 0x{key_type:02x} with a 32-byte Ed25519 seed")
+    return name, hex_id, raw[1:]
+
+
 @dataclass(frozen=True, repr=False)
 class NoteSigner:
     """An Ed25519 signing key with its note name. ``repr`` never shows the key."""
@@ -79,19 +96,8 @@ class NoteSigner:
     @classmethod
     def from_skey(cls, skey: str) -> NoteSigner:
         """Parse ``PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 || seed)>``."""
-        if not skey.startswith(_SKEY_PREFIX):
-            raise KeyFileError("not a note signing key (expected PRIVATE+KEY+...)")
-        parts = skey[len(_SKEY_PREFIX) :].strip().split("+", 2)
-        if len(parts) != 3:
-            raise KeyFileError("a signing key has the form PRIVATE+KEY+<name>+<id>+<key>")
-        name, hex_id, encoded = parts
-        try:
-            raw = verifier.b64decode_strict(encoded, "signing key")
-        except verifier.VerificationError as exc:
-            raise KeyFileError(str(exc)) from None
-        if len(raw) != 33 or raw[0] != verifier.SIGNATURE_TYPE_ED25519:
-            raise KeyFileError("signing key is not an Ed25519 seed (type 0x01, 32 bytes)")
-        signer = cls(name, Ed25519PrivateKey.from_private_bytes(raw[1:]))
+        name, hex_id, seed = parse_skey(skey, verifier.SIGNATURE_TYPE_ED25519, "signing key")
+        signer = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
         if signer.key_id.hex() != hex_id:
             raise KeyFileError(f"signing key {name}: key ID does not match the key")
         return signer

@@ -32,13 +32,12 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from ceasefire import verifier
-from ceasefire.ledger.checkpoint import read_key_file, write_key_file
+from ceasefire.ledger.checkpoint import parse_skey, read_key_file, write_key_file
 from ceasefire.ledger.errors import CheckpointError, KeyFileError
 from ceasefire.verifier import EM_DASH, CosignatureVerifier
 
 logger = logging.getLogger(__name__)
 
-_PREFIX = "PRIVATE+KEY+"
 _TYPE = verifier.SIGNATURE_TYPE_COSIGNATURE_V1
 
 
@@ -63,19 +62,8 @@ class Cosigner:
     @classmethod
     def from_skey(cls, skey: str) -> Cosigner:
         """Parse ``PRIVATE+KEY+<name>+<hex key ID>+<base64(0x04 || seed)>``."""
-        if not skey.startswith(_PREFIX):
-            raise KeyFileError("not a witness key (expected PRIVATE+KEY+...)")
-        parts = skey[len(_PREFIX) :].strip().split("+", 2)
-        if len(parts) != 3:
-            raise KeyFileError("a witness key has the form PRIVATE+KEY+<name>+<id>+<key>")
-        name, hex_id, encoded = parts
-        try:
-            raw = verifier.b64decode_strict(encoded, "witness key")
-        except verifier.VerificationError as exc:
-            raise KeyFileError(str(exc)) from None
-        if len(raw) != 33 or raw[0] != _TYPE:
-            raise KeyFileError("not a cosignature/v1 witness key (type 0x04, 32-byte seed)")
-        key = cls(name, Ed25519PrivateKey.from_private_bytes(raw[1:]))
+        name, hex_id, seed = parse_skey(skey, _TYPE, "witness key")
+        key = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
         if key.key_id.hex() != hex_id:
             raise KeyFileError(f"witness key {name}: key ID does not match the key")
         return key
