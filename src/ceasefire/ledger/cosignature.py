@@ -38,6 +38,7 @@ from ceasefire.verifier import EM_DASH, CosignatureVerifier
 
 logger = logging.getLogger(__name__)
 
+_PREFIX = "PRIVATE+KEY+"
 _TYPE = verifier.SIGNATURE_TYPE_COSIGNATURE_V1
 
 
