@@ -135,9 +135,8 @@ def replay(
             for f in found:
                 by_level[f.level] = by_level.get(f.level, 0) + 1
                 by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
-            observations = sum(
-                row.current for row in daily.tables[3].rows
-            )  # "Observations by kind"
+            by_kind = next(t for t in daily.tables if t.dimension == "kind")
+            observations = sum(row.current for row in by_kind.rows)
             by_source = next(t for t in daily.tables if t.dimension == "source")
             sources = {row.label: row.current for row in by_source.rows if row.current}
             result.days.append(

@@ -37,6 +37,7 @@ def _finding(when: datetime, n: int, level: str = "corroborated") -> FindingView
     return FindingView(
         finding_id=f"F-{n}",
         rule="no-fire",
+        kind="shelling",
         severity="serious",
         level=level,
         grade="B2",
@@ -98,6 +99,8 @@ def test_findings_gaps_and_counts_reach_every_format(workspace: Workspace, tmp_p
     report = _build(workspace, findings, gaps)
     rules = {t.title: t for t in report.tables}["Violations (findings) by rule"]
     assert [(r.label, r.current, r.previous) for r in rules.rows] == [("no-fire", 2, 1)]
+    kinds = {t.title: t for t in report.tables}["Violations (findings) by kind"]
+    assert [(r.label, r.current, r.previous) for r in kinds.rows] == [("shelling", 2, 1)]
     assert [f.finding_id for f in report.findings] == ["F-1"]
 
     html = to_html(report)

@@ -79,6 +79,7 @@ def build_report(
 
     tables = (
         _table("Violations (findings) by rule", "rule", finding_counts(lambda f: f.rule)),
+        _table("Violations (findings) by kind", "finding kind", finding_counts(lambda f: f.kind)),
         _table(
             "Violations (findings) by zone", "zone", finding_counts(lambda f: f.zone or "(no zone)")
         ),

@@ -22,6 +22,7 @@ def finding_view(finding: StoredFinding) -> FindingView:
     return FindingView(
         finding_id=finding.finding_id,
         rule=finding.rule_id,
+        kind=finding.kind,
         severity=finding.severity,
         level=state.level,
         grade=finding.grade,

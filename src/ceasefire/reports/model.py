@@ -41,6 +41,7 @@ class FindingView:
 
     finding_id: str
     rule: str
+    kind: str
     severity: str
     level: str
     grade: str
