@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,9 +15,11 @@ from ceasefire.agreement.loader import example_agreement_dir
 from ceasefire.cli import main
 from ceasefire.demo import SAMPLES, sample_path
 from ceasefire.errors import CeasefireError
+from ceasefire.ledger.checkpoint import keygen
 from ceasefire.observations.sources.registry import get_source
 from ceasefire.replay import replay
 from ceasefire.store.base import ObservationQuery
+from ceasefire.verifier import main as verify_main
 from ceasefire.workspace import Workspace
 
 START, END = datetime(2023, 1, 5, tzinfo=UTC), datetime(2023, 1, 8, tzinfo=UTC)
@@ -80,13 +85,47 @@ def test_report_and_replay_commands(
         "md",
     )
     assert code == 0 and "2023-01-06" in out and "window report (md)" in out
-    code, out, _ = run(
+    # the replay records its reports in its own ledger but signs nothing
+    assert not list((ws / "outputs").glob("*.checkpoint"))
+    with Workspace.open(ws) as opened:
+        kinds = [k for (k,) in opened.store.connection.execute("SELECT kind FROM ledger_records")]
+    assert kinds.count("report") == 2 and "incident_state" in kinds
+    key = tmp_path / "keys" / "ledger.key"
+    vkeys = tmp_path / "mission.vkeys"
+    vkeys.write_text(keygen(key, "test.example/log") + "\n")
+    monkeypatch.setenv("CEASEFIRE_LEDGER_KEY", str(key))
+    code, out, err = run(
         monkeypatch, capsys, "report", "--day", "2023-01-06", "-w", str(ws), "--format", "html,md"
     )
-    assert code == 0
-    assert (ws / "outputs" / "daily-2023-01-06.html").is_file() and (
-        ws / "outputs" / "daily-2023-01-06.md"
+    assert code == 0, err
+    outputs = ws / "outputs"
+    assert (outputs / "daily-2023-01-06.html").is_file() and (
+        outputs / "daily-2023-01-06.md"
     ).is_file()
+    leaf = int(re.search(r"report recorded as leaf (\d+)", out).group(1))  # type: ignore[union-attr]
+    note = (outputs / "daily-2023-01-06.checkpoint").read_text()
+    assert note.startswith("test.example/log\n") and int(note.splitlines()[1]) == leaf + 1
+    with Workspace.open(ws) as opened:
+        entry = opened.store.ledger.entry(leaf)
+        stored = [c.note for c in opened.store.ledger.checkpoints()]
+    assert note in stored
+    record = json.loads(entry.data)
+    assert record["type"] == "report" and record["window_start"] == "2023-01-06T00:00:00Z"
+    assert record["agreement_version"] >= 1 and record["generated_at"].endswith("Z")
+    names = ["daily-2023-01-06-map.png", "daily-2023-01-06-timeline.png", "daily-2023-01-06.html"]
+    assert sorted(f["name"] for f in record["files"]) == [*names, "daily-2023-01-06.md"]
+    for f in record["files"]:
+        assert f["sha256"] == hashlib.sha256((outputs / f["name"]).read_bytes()).hexdigest()
+    code, bundle, _ = run(
+        monkeypatch, capsys, "ledger", "proof", "inclusion", "--leaf", str(leaf), "-w", str(ws)
+    )
+    assert code == 0
+    bundle_path = tmp_path / "report.json"
+    bundle_path.write_text(bundle)
+    assert json.loads(bundle)["checkpoint"] == note
+    assert verify_main(["inclusion", str(bundle_path), "--vkeys", str(vkeys)]) == 0
+    assert run(monkeypatch, capsys, "ledger", "verify", "-w", str(ws))[0] == 0
+    monkeypatch.delenv("CEASEFIRE_LEDGER_KEY")
     code, _, err = run(
         monkeypatch,
         capsys,

@@ -45,6 +45,7 @@ def report(
 
     from ceasefire.reports.build import build_report
     from ceasefire.reports.from_verification import providers
+    from ceasefire.reports.publish import configured_signer, publish_report
     from ceasefire.reports.render import write_report
     from ceasefire.store.verification_sqlite import SqliteVerification
     from ceasefire.workspace import Workspace
@@ -64,6 +65,7 @@ def report(
     settings = Settings()
     if workspace is not None:
         settings = settings.model_copy(update={"workspace": workspace})
+    signer = configured_signer(settings)  # before writing anything: a bad key file stops here
     with Workspace.open(settings.workspace, settings) as ws:
         record, agreement = ws.active_agreement()
         findings_in, gaps_in = providers(ws.store, SqliteVerification(ws.store), record.key)
@@ -73,8 +75,12 @@ def report(
         written = write_report(
             data, output or ws.outputs, stem, [f.strip() for f in formats.split(",") if f.strip()]
         )
+        published = publish_report(ws.store, data, record, written, signer)
     for fmt, path in written.items():
         console.print(f"{fmt}: {path}")
+    console.print(f"ledger: report recorded as leaf {published.leaf_index}")
+    if published.checkpoint_path is not None and published.checkpoint is not None:
+        console.print(f"checkpoint (size {published.checkpoint.size}): {published.checkpoint_path}")
 
 
 def _inputs(items: list[str]) -> list[tuple[object, Path]]:

@@ -22,6 +22,7 @@ from ceasefire.ingest import IngestSummary, ingest_file
 from ceasefire.observations.sources.base import Source
 from ceasefire.reports.build import build_report
 from ceasefire.reports.from_verification import providers
+from ceasefire.reports.publish import publish_report
 from ceasefire.reports.render import FORMATS, write_report
 from ceasefire.store.verification_sqlite import SqliteVerification
 from ceasefire.verification.pipeline import RunSummary, verify_window
@@ -107,7 +108,11 @@ def replay(
             gaps_in=gaps_in,
             title=title,
         )
-        result.reports.update(write_report(report, ws.outputs, stem, formats))
+        written = write_report(report, ws.outputs, stem, formats)
+        # recorded in the replay's own ledger; never signed with the mission's key, since a
+        # replay's log is not the mission's log and must not pass for a version of it
+        publish_report(ws.store, report, record, written, None)
+        result.reports.update(written)
         day = start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         while day < end:
             next_day = day + timedelta(days=1)
@@ -121,14 +126,9 @@ def replay(
                 findings_in=findings_in,
                 gaps_in=gaps_in,
             )
-            result.reports.update(
-                {
-                    f"{day:%Y-%m-%d}.{k}": v
-                    for k, v in write_report(
-                        daily, ws.outputs, f"daily-{day:%Y-%m-%d}", ["html"]
-                    ).items()
-                }
-            )
+            written = write_report(daily, ws.outputs, f"daily-{day:%Y-%m-%d}", ["html"])
+            publish_report(ws.store, daily, record, written, None)
+            result.reports.update({f"{day:%Y-%m-%d}.{k}": v for k, v in written.items()})
             found = findings_in(day, next_day)
             by_level: dict[str, int] = {}
             by_rule: dict[str, int] = {}

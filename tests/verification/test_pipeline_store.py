@@ -143,7 +143,7 @@ def test_decisions_and_replies_are_new_records(
         k
         for (k,) in store.connection.execute("SELECT kind FROM ledger_records ORDER BY leaf_index")
     ]
-    assert kinds == ["decision", "decision", "reply"]
+    assert kinds == ["incident_state", "finding", "decision", "decision", "reply"]
 
 
 def test_coverage_gaps(

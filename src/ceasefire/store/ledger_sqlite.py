@@ -142,6 +142,26 @@ class SqliteLedger:
         self._add_range(index, 1, RECORD, index)
         return index
 
+    def append_records(self, records: Sequence[tuple[str, dict[str, JSONValue]]]) -> list[int]:
+        """Append several (kind, record) pairs as consecutive leaves; their leaf indexes.
+
+        The same leaves as one ``append_record`` per record, with one tree update and one
+        mapping row for the whole run.
+        """
+        if not records:
+            return []
+        leaves = [leaf_of(typed_record(kind, record)) for kind, record in records]
+        first = self.log().append_leaf_hashes([leaf for _, leaf in leaves])
+        self._conn.executemany(
+            "INSERT INTO ledger_records (leaf_index, kind, data) VALUES (?, ?, ?)",
+            [
+                (first + i, kind, data)
+                for i, ((kind, _), (data, _)) in enumerate(zip(records, leaves, strict=True))
+            ],
+        )
+        self._add_range(first, len(records), RECORD, first)
+        return list(range(first, first + len(records)))
+
     # --- reading ---------------------------------------------------------------------
 
     def size(self) -> int:

@@ -108,4 +108,9 @@ VERIFICATION_MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX coverage_gaps_time ON coverage_gaps (start_us);
     """,
+    # 2: every new incident and finding state is a leaf of the evidence ledger
+    """
+    ALTER TABLE incident_states ADD COLUMN leaf_index INTEGER;
+    ALTER TABLE finding_states ADD COLUMN leaf_index INTEGER;
+    """,
 )

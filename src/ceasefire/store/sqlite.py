@@ -478,6 +478,20 @@ class SQLiteStore:
         with self._transaction(f"appending a {kind} record to the ledger"):
             return self.ledger.append_record(kind, record)
 
+    def append_records(self, records: Sequence[tuple[str, dict[str, JSONValue]]]) -> list[int]:
+        """Append (kind, record) pairs as consecutive leaves; their leaf indexes.
+
+        Like ``append_record`` for each in turn (same leaves, same transaction rules), with
+        one tree update for the whole run.
+        """
+        if not self.ledger_enabled:
+            raise StoreError("the evidence ledger is off for this store")
+        if self._conn.in_transaction:
+            with _mapped(f"appending {len(records)} records to the ledger"):
+                return self.ledger.append_records(records)
+        with self._transaction(f"appending {len(records)} records to the ledger"):
+            return self.ledger.append_records(records)
+
     def _attribute_ids(self, attributes_json: list[str]) -> list[int | None]:
         """Intern each distinct attribute set once; return the id for every row (None for {})."""
         distinct = set(attributes_json)

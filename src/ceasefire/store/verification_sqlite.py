@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from ceasefire.errors import ConflictError, NotFoundError, StoreError
 from ceasefire.store.sqlite import SQLiteStore
 from ceasefire.timeutil import from_epoch_us, to_epoch_us
 from ceasefire.verification.coverage import CoverageGap, GapKind
+from ceasefire.verification.findings import Finding
 from ceasefire.verification.levels import Level, Verification
 from ceasefire.verification.model import (
     IncidentState,
@@ -30,6 +32,8 @@ from ceasefire.verification.model import (
 )
 from ceasefire.verification.records import Action, Decision, Reply
 
+INCIDENT_STATE = "incident_state"
+FINDING = "finding"
 _CHUNK = 900  # SQLite's default limit of bound parameters is 999
 _MASK_BITS = 62
 
@@ -113,8 +117,14 @@ class SqliteVerification:
         return None if row is None else str(row[0])
 
     def apply(self, output: RunOutput) -> tuple[int, int, int]:
-        """Write a run; return (new incident states, new finding states, run id)."""
+        """Write a run; return (new incident states, new finding states, run id).
+
+        Every new incident state and finding state is appended to the evidence ledger
+        (records ``incident_state`` and ``finding``, docs/ledger.md) in the same
+        transaction, and its leaf index kept in its row.
+        """
         new_states = new_finding_states = 0
+        leaves: list[tuple[str, int, str, dict[str, Any]]] = []  # (table, row id, kind, record)
         with self._tx("storing a verification run") as conn:
             run = int(
                 conn.execute(
@@ -154,7 +164,7 @@ class SqliteVerification:
                 digest = _sha(content)
                 if self._latest_hash("incident_states", "incident_id", s.incident_id) == digest:
                     continue
-                conn.execute(
+                cursor = conn.execute(
                     "INSERT INTO incident_states (incident_id, run, start_us, end_us, lon, lat,"
                     " uncertainty_m, oblast, side, signed_distance_m, level, reliability, credibility,"
                     " kinds, sources, members, reasons_json, content_sha256)"
@@ -162,6 +172,11 @@ class SqliteVerification:
                     (s.incident_id, run, *content, digest),
                 )
                 new_states += 1
+                if self._store.ledger_enabled:
+                    record = incident_state_record(s, run, digest, self._member_uids(s.incident_id))
+                    leaves.append(
+                        ("incident_states", int(cursor.lastrowid or 0), INCIDENT_STATE, record)
+                    )
             for f in output.findings:
                 conn.execute(
                     "INSERT OR IGNORE INTO findings (id, incident_id, agreement_key, rule_id, created_run)"
@@ -192,7 +207,7 @@ class SqliteVerification:
                 digest = _sha(content_f)
                 if self._latest_hash("finding_states", "finding_id", f.finding_id) == digest:
                     continue
-                conn.execute(
+                cursor = conn.execute(
                     "INSERT INTO finding_states (finding_id, run, severity, kind, zone, zones,"
                     " observed_at_us, lon, lat, oblast, side, signed_distance_m, level, reliability,"
                     " credibility, responsible, confidence, matched, reasons_json, attribution_json,"
@@ -200,7 +215,48 @@ class SqliteVerification:
                     (f.finding_id, run, *content_f, digest),
                 )
                 new_finding_states += 1
+                if self._store.ledger_enabled:
+                    record = finding_record(f, run, digest, self._member_uids(f.incident_id))
+                    leaves.append(("finding_states", int(cursor.lastrowid or 0), FINDING, record))
+            if leaves:
+                indexes = self._store.append_records([(k, r) for _, _, k, r in leaves])
+                for table in ("incident_states", "finding_states"):
+                    conn.executemany(
+                        f"UPDATE {table} SET leaf_index = ? WHERE id = ?",
+                        [
+                            (i, row)
+                            for (t, row, _, _), i in zip(leaves, indexes, strict=True)
+                            if t == table
+                        ],
+                    )
         return new_states, new_finding_states, run
+
+    def _member_uids(self, incident_id: str) -> list[str]:
+        return [uid for uid, _ in self._members(incident_id)]
+
+    def finding_leaf(self, finding_id: str) -> int:
+        """The ledger leaf of the current state of finding ``finding_id``."""
+        row = self._conn.execute(
+            "SELECT leaf_index FROM finding_states WHERE finding_id = ? ORDER BY id DESC LIMIT 1",
+            (finding_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no finding {finding_id!r}")
+        if row[0] is None:
+            raise NotFoundError(f"finding {finding_id!r} has no leaf in the ledger")
+        return int(row[0])
+
+    def incident_leaf(self, incident_id: str) -> int:
+        """The ledger leaf of the current state of incident ``incident_id``."""
+        row = self._conn.execute(
+            "SELECT leaf_index FROM incident_states WHERE incident_id = ? ORDER BY id DESC LIMIT 1",
+            (incident_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no incident {incident_id!r}")
+        if row[0] is None:
+            raise NotFoundError(f"incident {incident_id!r} has no leaf in the ledger")
+        return int(row[0])
 
     # --- reading -------------------------------------------------------------------------
 
@@ -567,6 +623,73 @@ class SqliteVerification:
             )
             for r in rows
         ]
+
+
+def _number(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else value
+
+
+def _distance(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else round(value, 1)
+
+
+def incident_state_record(
+    s: IncidentState, run: int, content_sha256: str, member_uids: list[str]
+) -> dict[str, Any]:
+    """The ledger record (``type: "incident_state"``) of a new incident state."""
+    v = s.verification
+    return {
+        "incident": s.incident_id,
+        "run": run,
+        "start": _iso(to_epoch_us(s.start)),
+        "end": _iso(to_epoch_us(s.end)),
+        "lon": _number(s.lon),
+        "lat": _number(s.lat),
+        "uncertainty_m": _number(s.uncertainty_m),
+        "oblast": s.oblast,
+        "side": s.side,
+        "signed_distance_m": _distance(s.signed_distance_m),
+        "level": v.level.value,
+        "grade": f"{v.reliability}{v.credibility}",
+        "kinds": list(s.kinds),
+        "sources": list(s.sources),
+        "members": member_uids,
+        "reasons": list(v.reasons),
+        "content_sha256": content_sha256,
+    }
+
+
+def finding_record(
+    f: Finding, run: int, content_sha256: str, member_uids: list[str]
+) -> dict[str, Any]:
+    """The ledger record (``type: "finding"``) of a new finding state."""
+    v = f.verification
+    return {
+        "finding": f.finding_id,
+        "incident": f.incident_id,
+        "agreement_id": f.agreement_id,
+        "agreement_version": f.agreement_version,
+        "rule": f.rule_id,
+        "run": run,
+        "severity": f.severity,
+        "kind": f.kind,
+        "zone": f.zone,
+        "zones": list(f.zones),
+        "observed_at": _iso(to_epoch_us(f.observed_at)),
+        "lon": _number(f.lon),
+        "lat": _number(f.lat),
+        "oblast": f.oblast,
+        "side": f.side,
+        "signed_distance_m": _distance(f.signed_distance_m),
+        "level": v.level.value,
+        "grade": f"{v.reliability}{v.credibility}",
+        "responsible": f.attribution.party,
+        "confidence": _number(f.attribution.confidence),
+        "matched": list(f.matched),
+        "reasons": list(f.reasons),
+        "members": member_uids,
+        "content_sha256": content_sha256,
+    }
 
 
 def _gap_fields(gap: CoverageGap) -> dict[str, Any]:
