@@ -26,6 +26,7 @@ import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar, Self
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (
@@ -76,8 +77,15 @@ def parse_skey(skey: str, key_type: int, what: str) -> tuple[str, str, bytes]:
 
 
 @dataclass(frozen=True, repr=False)
-class NoteSigner:
-    """An Ed25519 signing key with its note name. ``repr`` never shows the key."""
+class Ed25519Key:
+    """An Ed25519 private key with its C2SP name; subclasses say which key type it is.
+
+    The text form is ``PRIVATE+KEY+<name>+<hex key ID>+<base64(type || seed)>``; ``repr``
+    never shows the key.
+    """
+
+    KEY_TYPE: ClassVar[int]
+    WHAT: ClassVar[str]
 
     name: str
     private_key: Ed25519PrivateKey
@@ -89,18 +97,18 @@ class NoteSigner:
             raise KeyFileError(str(exc)) from None
 
     @classmethod
-    def generate(cls, name: str) -> NoteSigner:
-        """A fresh key named ``name`` (kept in memory; see ``keygen`` for a key file)."""
+    def generate(cls, name: str) -> Self:
+        """A fresh key named ``name`` (kept in memory; the keygen functions write key files)."""
         return cls(name, Ed25519PrivateKey.generate())
 
     @classmethod
-    def from_skey(cls, skey: str) -> NoteSigner:
-        """Parse ``PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 || seed)>``."""
-        name, hex_id, seed = parse_skey(skey, verifier.SIGNATURE_TYPE_ED25519, "signing key")
-        signer = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
-        if signer.key_id.hex() != hex_id:
-            raise KeyFileError(f"signing key {name}: key ID does not match the key")
-        return signer
+    def from_skey(cls, skey: str) -> Self:
+        """Parse the text form, checking the key type and that the key ID matches the key."""
+        name, hex_id, seed = parse_skey(skey, cls.KEY_TYPE, cls.WHAT)
+        key = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
+        if key.key_id.hex() != hex_id:
+            raise KeyFileError(f"{cls.WHAT} {name}: key ID does not match the key")
+        return key
 
     @property
     def public_key(self) -> bytes:
@@ -109,7 +117,28 @@ class NoteSigner:
 
     @property
     def key_id(self) -> bytes:
-        """The 4-byte C2SP key ID."""
+        """The 4-byte C2SP key ID (it depends on the key type)."""
+        raise NotImplementedError
+
+    def skey(self) -> str:
+        """The private key in text form (for the key file only)."""
+        seed = self.private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        raw = bytes([self.KEY_TYPE]) + seed
+        return f"{_SKEY_PREFIX}{self.name}+{self.key_id.hex()}+{verifier.b64encode(raw)}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, key_id={self.key_id.hex()!r})"
+
+
+@dataclass(frozen=True, repr=False)
+class NoteSigner(Ed25519Key):
+    """A checkpoint signing key (signed-note Ed25519, type 0x01)."""
+
+    KEY_TYPE: ClassVar[int] = verifier.SIGNATURE_TYPE_ED25519
+    WHAT: ClassVar[str] = "signing key"
+
+    @property
+    def key_id(self) -> bytes:
         return verifier.key_id(self.name, self.public_key)
 
     @property
@@ -122,19 +151,10 @@ class NoteSigner:
         """The verifier key to publish: ``<name>+<hex key ID>+<base64(0x01 || public key)>``."""
         return self.verifier.vkey
 
-    def skey(self) -> str:
-        """The private key in text form (for the key file only)."""
-        seed = self.private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-        raw = bytes([verifier.SIGNATURE_TYPE_ED25519]) + seed
-        return f"{_SKEY_PREFIX}{self.name}+{self.key_id.hex()}+{verifier.b64encode(raw)}"
-
     def signature_line(self, text: str) -> str:
         """The note signature line of this key over ``text``."""
         signature = self.private_key.sign(text.encode("utf-8"))
         return f"{EM_DASH} {self.name} {verifier.b64encode(self.key_id + signature)}\n"
-
-    def __repr__(self) -> str:
-        return f"NoteSigner(name={self.name!r}, key_id={self.key_id.hex()!r})"
 
 
 def parse_vkey(vkey: str) -> NoteVerifier:

@@ -22,56 +22,23 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-)
+from typing import ClassVar
 
 from ceasefire import verifier
-from ceasefire.ledger.checkpoint import parse_skey, read_key_file, write_key_file
-from ceasefire.ledger.errors import CheckpointError, KeyFileError
+from ceasefire.ledger.checkpoint import Ed25519Key, read_key_file, write_key_file
+from ceasefire.ledger.errors import CheckpointError
 from ceasefire.verifier import EM_DASH, CosignatureVerifier
 
 logger = logging.getLogger(__name__)
 
-_PREFIX = "PRIVATE+KEY+"
-_TYPE = verifier.SIGNATURE_TYPE_COSIGNATURE_V1
 
 
 @dataclass(frozen=True, repr=False)
-class Cosigner:
-    """A witness's Ed25519 cosigning key with its name. ``repr`` never shows the key."""
+class Cosigner(Ed25519Key):
+    """A witness's cosigning key (tlog-cosignature/v1, type 0x04)."""
 
-    name: str
-    private_key: Ed25519PrivateKey
-
-    def __post_init__(self) -> None:
-        try:
-            verifier.check_key_name(self.name)
-        except verifier.VerificationError as exc:
-            raise KeyFileError(str(exc)) from None
-
-    @classmethod
-    def generate(cls, name: str) -> Cosigner:
-        """A fresh key named ``name`` (in memory; ``witness_keygen`` writes a key file)."""
-        return cls(name, Ed25519PrivateKey.generate())
-
-    @classmethod
-    def from_skey(cls, skey: str) -> Cosigner:
-        """Parse ``PRIVATE+KEY+<name>+<hex key ID>+<base64(0x04 || seed)>``."""
-        name, hex_id, seed = parse_skey(skey, _TYPE, "witness key")
-        key = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
-        if key.key_id.hex() != hex_id:
-            raise KeyFileError(f"witness key {name}: key ID does not match the key")
-        return key
-
-    @property
-    def public_key(self) -> bytes:
-        return self.private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    KEY_TYPE: ClassVar[int] = verifier.SIGNATURE_TYPE_COSIGNATURE_V1
+    WHAT: ClassVar[str] = "witness key"
 
     @property
     def key_id(self) -> bytes:
@@ -86,11 +53,6 @@ class Cosigner:
         """The witness key to give the mission and the parties (type 0x04)."""
         return self.verifier.vkey
 
-    def skey(self) -> str:
-        seed = self.private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-        raw = bytes([_TYPE]) + seed
-        return f"{_PREFIX}{self.name}+{self.key_id.hex()}+{verifier.b64encode(raw)}"
-
     def cosign(self, checkpoint_text: str, timestamp: int | None = None) -> str:
         """The cosignature line of this witness over a checkpoint body, at ``timestamp``."""
         when = int(time.time()) if timestamp is None else timestamp
@@ -99,9 +61,6 @@ class Cosigner:
         signature = self.private_key.sign(verifier.cosigned_message(checkpoint_text, when))
         raw = self.key_id + when.to_bytes(8, "big") + signature
         return f"{EM_DASH} {self.name} {verifier.b64encode(raw)}\n"
-
-    def __repr__(self) -> str:
-        return f"Cosigner(name={self.name!r}, key_id={self.key_id.hex()!r})"
 
 
 def parse_witness_vkey(vkey: str) -> CosignatureVerifier:
