@@ -29,7 +29,7 @@ def _now_us() -> int:
 
 def issue_checkpoint(store: SQLiteStore, signer: NoteSigner) -> StoredCheckpoint:
     """Sign a checkpoint of the log as it stands (origin = the key's name) and store it."""
-    with store._transaction("issuing a checkpoint"):  # a consistent size and root
+    with store.transaction("issuing a checkpoint"):  # a consistent size and root
         log = store.ledger.log()
         size, root = log.size, log.root()
         note = sign_checkpoint(make_checkpoint(signer.name, size, root), [signer])
@@ -209,7 +209,7 @@ def publish_checkpoint(
     cosignatures = [o.cosignature for o in outcomes if o.cosignature is not None]
     note = checkpoint.note + "".join(cosignatures)
     published = len(cosignatures) >= quorum
-    with store._transaction("publishing a checkpoint"):
+    with store.transaction("publishing a checkpoint"):
         store.ledger.mark_published(checkpoint.id, note, _now_us() if published else None)
     stored = next(c for c in store.ledger.checkpoints() if c.id == checkpoint.id)
     result = Publication(stored, outcomes, published)

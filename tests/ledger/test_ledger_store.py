@@ -58,7 +58,7 @@ def test_a_failed_transaction_leaves_neither_record_nor_leaf(
     with SQLiteStore(tmp_path / "s.db") as store:
         fill(store, make_batch)
         with pytest.raises(RuntimeError):
-            with store._transaction("a caller's transaction"):
+            with store.transaction("a caller's transaction"):
                 store.append_record("decision", {"id": "D-1"})
                 raise RuntimeError("the caller fails after appending")
         assert store.ledger.size() == 6

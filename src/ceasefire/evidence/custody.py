@@ -160,7 +160,7 @@ def add_evidence(
     stated = None if sha256 is None else check_sha256(sha256)
     stored = files.put(path, stated)
     ledger = SqliteEvidence(store.connection)
-    with store._transaction(f"recording evidence {stored.sha256}"):
+    with store.transaction(f"recording evidence {stored.sha256}"):
         if ledger.get(stored.sha256) is not None:
             raise ConflictError(
                 f"evidence {stored.sha256} was taken in before; see: ceasefire evidence show"
@@ -200,7 +200,7 @@ def _event(
     by = _required(by, "by")
     purpose = _required(purpose, "purpose")
     ledger = SqliteEvidence(store.connection)
-    with store._transaction(f"recording custody of {sha}"):
+    with store.transaction(f"recording custody of {sha}"):
         item = show_evidence(store, sha)
         chain = item.custody
         previous = chain[-1].leaf_index if chain else item.leaf_index

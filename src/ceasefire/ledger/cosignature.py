@@ -32,7 +32,6 @@ from ceasefire.verifier import EM_DASH, CosignatureVerifier
 logger = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True, repr=False)
 class Cosigner(Ed25519Key):
     """A witness's cosigning key (tlog-cosignature/v1, type 0x04)."""

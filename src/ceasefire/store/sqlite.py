@@ -136,7 +136,12 @@ class SQLiteStore:
         self.close()
 
     @contextmanager
-    def _transaction(self, action: str) -> Iterator[sqlite3.Connection]:
+    def transaction(self, action: str) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction; sqlite3 errors become ``StoreError``/``ConflictError``.
+
+        Adapters sharing this file (verification, ledger, evidence) write inside it so their
+        rows and ledger leaves commit together.
+        """
         with _mapped(action):
             self._conn.execute("BEGIN IMMEDIATE")
             try:
@@ -190,7 +195,7 @@ class SQLiteStore:
         with different content is a conflict (a changed agreement needs a new version).
         """
         sha = agreement_content_sha256(files)
-        with self._transaction("saving the agreement") as conn:
+        with self.transaction("saving the agreement") as conn:
             row = conn.execute(
                 "SELECT key, content_sha256 FROM agreements WHERE agreement_id=? AND version=?",
                 (agreement.id, agreement.version),
@@ -296,7 +301,7 @@ class SQLiteStore:
 
     def save_input_file(self, sha256: str, name: str, source: str, content: bytes) -> bool:
         """Keep an input file exactly as received; True when it was not stored before."""
-        with self._transaction(f"storing input file {name}") as conn:
+        with self.transaction(f"storing input file {name}") as conn:
             cursor = conn.execute(
                 "INSERT OR IGNORE INTO input_files (sha256, name, source, size, first_seen_us, content)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -313,7 +318,7 @@ class SQLiteStore:
         return bytes(row[0])
 
     def start_ingest_run(self, source: str, file_name: str, file_sha256: str) -> int:
-        with self._transaction("starting an ingest run") as conn:
+        with self.transaction("starting an ingest run") as conn:
             cursor = conn.execute(
                 "INSERT INTO ingest_runs (source, file_name, file_sha256, started_at_us) VALUES (?, ?, ?, ?)",
                 (source, file_name, file_sha256, _now_us()),
@@ -321,7 +326,7 @@ class SQLiteStore:
             return int(cursor.lastrowid or 0)
 
     def finish_ingest_run(self, run: int, accepted: int, duplicates: int, rejected: int) -> None:
-        with self._transaction("finishing an ingest run") as conn:
+        with self.transaction("finishing an ingest run") as conn:
             conn.execute(
                 "UPDATE ingest_runs SET finished_at_us=?, accepted=?, duplicates=?, rejected=? WHERE id=?",
                 (_now_us(), accepted, duplicates, rejected, run),
@@ -391,7 +396,7 @@ class SQLiteStore:
                     file_row=batch.row,
                 ),
             )
-        with self._transaction(f"storing {n} observations of {batch.source}") as conn:
+        with self.transaction(f"storing {n} observations of {batch.source}") as conn:
             (before,) = conn.execute("SELECT coalesce(max(rowid), 0) FROM observations").fetchone()
             cursor = conn.executemany(sql, zip(*(columns[name] for name in names), strict=True))
             inserted = cursor.rowcount
@@ -466,7 +471,7 @@ class SQLiteStore:
     def append_record(self, kind: str, record: dict[str, JSONValue]) -> int:
         """Append a record (decision, finding, reply, report, ...) to the ledger; its leaf index.
 
-        Inside a transaction already open on this store's connection (``_transaction``),
+        Inside a transaction already open on this store's connection (``transaction``),
         the leaf joins it and commits or rolls back with it; otherwise it is committed
         (fsynced) before this returns.
         """
@@ -475,7 +480,7 @@ class SQLiteStore:
         if self._conn.in_transaction:
             with _mapped(f"appending a {kind} record to the ledger"):
                 return self.ledger.append_record(kind, record)
-        with self._transaction(f"appending a {kind} record to the ledger"):
+        with self.transaction(f"appending a {kind} record to the ledger"):
             return self.ledger.append_record(kind, record)
 
     def append_records(self, records: Sequence[tuple[str, dict[str, JSONValue]]]) -> list[int]:
@@ -489,7 +494,7 @@ class SQLiteStore:
         if self._conn.in_transaction:
             with _mapped(f"appending {len(records)} records to the ledger"):
                 return self.ledger.append_records(records)
-        with self._transaction(f"appending {len(records)} records to the ledger"):
+        with self.transaction(f"appending {len(records)} records to the ledger"):
             return self.ledger.append_records(records)
 
     def _attribute_ids(self, attributes_json: list[str]) -> list[int | None]:
@@ -498,7 +503,7 @@ class SQLiteStore:
         distinct.discard("{}")
         ids: dict[str, int | None] = {"{}": None}
         if distinct:
-            with self._transaction("storing attribute sets") as conn:
+            with self.transaction("storing attribute sets") as conn:
                 conn.executemany(
                     "INSERT OR IGNORE INTO attribute_sets (json) VALUES (?)",
                     [(a,) for a in distinct],
@@ -519,7 +524,7 @@ class SQLiteStore:
             for r in rejections
         ]
         ledger = self._check_ledger()
-        with self._transaction(f"storing {len(rejections)} rejections") as conn:
+        with self.transaction(f"storing {len(rejections)} rejections") as conn:
             (before,) = conn.execute("SELECT coalesce(max(id), 0) FROM rejections").fetchone()
             cursor = conn.executemany(
                 "INSERT OR IGNORE INTO rejections (source, file_name, file_sha256, row, field, reason, raw,"
@@ -732,7 +737,7 @@ class SQLiteStore:
         zone_bits = (rows.in_zone[:, in_mask].astype(np.int64) @ weights[in_mask]).tolist()
         overflow_i, overflow_z = np.nonzero(rows.in_zone[:, ~in_mask])
         overflow_ids = [z for z, keep in zip(rows.zone_ids, in_mask, strict=True) if not keep]
-        with self._transaction("storing zone assessments") as conn:
+        with self.transaction("storing zone assessments") as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO zone_assessments (agreement_key, obs_rowid, signed_distance_m,"
                 " side, oblast, zone_bits) VALUES (?, ?, ?, ?, ?, ?)",
@@ -771,7 +776,7 @@ class SQLiteStore:
         known = self._zone_bits(agreement_key)
         new = [z for z in zone_ids if z not in known]
         if new:
-            with self._transaction("registering assessment zones") as conn:
+            with self.transaction("registering assessment zones") as conn:
                 start = max(known.values(), default=-1) + 1
                 conn.executemany(
                     "INSERT INTO assessment_zones (agreement_key, zone_id, bit) VALUES (?, ?, ?)",

@@ -11,13 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ceasefire.errors import ConflictError, NotFoundError, StoreError
+from ceasefire.errors import NotFoundError, StoreError
 from ceasefire.store.sqlite import SQLiteStore
 from ceasefire.timeutil import from_epoch_us, to_epoch_us
 from ceasefire.verification.coverage import CoverageGap, GapKind
@@ -56,22 +54,6 @@ class SqliteVerification:
     def __init__(self, store: SQLiteStore) -> None:
         self._store = store
         self._conn = store.connection
-
-    @contextmanager
-    def _tx(self, action: str) -> Iterator[sqlite3.Connection]:
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
-        except sqlite3.IntegrityError as exc:
-            raise ConflictError(f"{action}: {exc}") from exc
-        except sqlite3.Error as exc:
-            raise StoreError(f"{action}: {exc}") from exc
 
     def _ledger(self, kind: str, record: dict[str, Any]) -> int | None:
         if not self._store.ledger_enabled:
@@ -125,7 +107,7 @@ class SqliteVerification:
         """
         new_states = new_finding_states = 0
         leaves: list[tuple[str, int, str, dict[str, Any]]] = []  # (table, row id, kind, record)
-        with self._tx("storing a verification run") as conn:
+        with self._store.transaction("storing a verification run") as conn:
             run = int(
                 conn.execute(
                     "INSERT INTO grouping_runs (agreement_key, started_at_us, window_start_us,"
@@ -477,7 +459,7 @@ class SqliteVerification:
         """Append an analyst's decision (and its ledger leaf)."""
         self._known_finding(decision.finding_id)
         at = to_epoch_us(decision.decided_at)
-        with self._tx("recording a decision") as conn:
+        with self._store.transaction("recording a decision") as conn:
             cursor = conn.execute(
                 "INSERT INTO decisions (finding_id, action, party, reason, analyst, decided_at_us)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -518,7 +500,7 @@ class SqliteVerification:
         """Append a party's reply (and its ledger leaf)."""
         self._known_finding(reply.finding_id)
         at = to_epoch_us(reply.replied_at)
-        with self._tx("recording a reply") as conn:
+        with self._store.transaction("recording a reply") as conn:
             cursor = conn.execute(
                 "INSERT INTO replies (finding_id, party, text, author, replied_at_us) VALUES (?, ?, ?, ?, ?)",
                 (reply.finding_id, reply.party, reply.text, reply.author, at),
@@ -546,7 +528,7 @@ class SqliteVerification:
         """Append an access denial or sensor outage (and its ledger leaf)."""
         start = to_epoch_us(gap.start)
         end = None if gap.end is None else to_epoch_us(gap.end)
-        with self._tx("recording a coverage gap") as conn:
+        with self._store.transaction("recording a coverage gap") as conn:
             cursor = conn.execute(
                 "INSERT INTO coverage_gaps (kind, start_us, end_us, area, lon, lat, radius_m,"
                 " denied_by, reason, sensor, reported_by, source_uid, recorded_at_us)"
