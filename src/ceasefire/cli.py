@@ -444,11 +444,17 @@ def demo(
     run_demo(workspace, console=console, progress_factory=_progress)
 
 
+from ceasefire.cli_api import register as _register_api  # noqa: E402
 from ceasefire.cli_reports import register as _register_reports  # noqa: E402
 from ceasefire.cli_verification import register as _register_verification  # noqa: E402
+from ceasefire.cli_warning import register as _register_warning  # noqa: E402
+from ceasefire.cli_warnings import register as _register_warnings  # noqa: E402
 
 _register_verification(app)
 _register_reports(app)
+_register_api(app)
+_register_warning(app)
+_register_warnings(app)
 
 
 def main() -> None:

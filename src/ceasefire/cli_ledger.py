@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import signal
+import sys
+import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from ceasefire.errors import CeasefireError
 from ceasefire.settings import Settings
+
+if TYPE_CHECKING:
+    from ceasefire.store.ledger_sqlite import StoredCheckpoint
 
 ledger_app = typer.Typer(
     help="The evidence ledger: keys, checkpoints, proofs.", no_args_is_help=True
@@ -61,36 +67,85 @@ def keygen_command(
 
 
 @ledger_app.command("checkpoint")
-def checkpoint_command(workspace: WorkspaceOption = None, key: KeyOption = None) -> None:
-    """Sign a checkpoint of the log as it stands, store it and print the signed note."""
+def checkpoint_command(
+    workspace: WorkspaceOption = None,
+    key: KeyOption = None,
+    every: Annotated[
+        str | None,
+        typer.Option(help="Keep issuing one every interval (e.g. 15m, 1h, 30s) until stopped."),
+    ] = None,
+    count: Annotated[
+        int | None, typer.Option(help="With --every: stop after this many.", min=1)
+    ] = None,
+) -> None:
+    """Sign a checkpoint of the log as it stands, store it and print the signed note.
+
+    With --every, keep doing so on a schedule until stopped (SIGTERM or Ctrl-C), checking
+    that each checkpoint extends the previous one."""
     from ceasefire.ledger.checkpoint import load_signer
-    from ceasefire.ledger_ops import issue_checkpoint
+    from ceasefire.ledger_ops import checkpoint_every, issue_checkpoint, parse_interval
     from ceasefire.workspace import Workspace
 
     settings = _settings(workspace)
     signer = load_signer(_key_path(key, settings))
+    if every is None:
+        if count is not None:
+            raise CeasefireError("--count needs --every")
+        with Workspace.open(settings.workspace, settings) as ws:
+            checkpoint = issue_checkpoint(ws.store, signer)
+        typer.echo(checkpoint.note, nl=False)
+        return
+    interval = parse_interval(every)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def issued(checkpoint: StoredCheckpoint) -> None:
+        typer.echo(checkpoint.note)  # a blank line after each note separates them
+        sys.stdout.flush()
+
     with Workspace.open(settings.workspace, settings) as ws:
-        checkpoint = issue_checkpoint(ws.store, signer)
-    typer.echo(checkpoint.note, nl=False)
+        try:
+            checkpoint_every(ws.store, signer, interval, stop, count=count, issued=issued)
+        except KeyboardInterrupt:
+            pass  # stopped by hand: every checkpoint printed is stored
 
 
 @proof_app.command("inclusion")
 def proof_inclusion(
     workspace: WorkspaceOption = None,
-    uid: Annotated[str | None, typer.Option(help="Observation uid (source:source_id).")] = None,
+    observation: Annotated[
+        str | None, typer.Option(help="Observation uid (source:source_id).")
+    ] = None,
+    uid: Annotated[str | None, typer.Option(help="Same as --observation.")] = None,
+    finding: Annotated[
+        str | None, typer.Option(help="Finding id: the leaf of its current state.")
+    ] = None,
     leaf: Annotated[int | None, typer.Option(help="Leaf index.", min=0)] = None,
+    size: Annotated[
+        int | None,
+        typer.Option(
+            help="Against the stored checkpoint of this tree size (default: latest).", min=1
+        ),
+    ] = None,
 ) -> None:
-    """Print the inclusion bundle of a record against the latest checkpoint."""
-    from ceasefire.ledger_ops import inclusion_bundle
+    """Print the inclusion bundle of a record against the latest (or a stored) checkpoint."""
+    from ceasefire.ledger_ops import checkpoint_of, inclusion_bundle
+    from ceasefire.store.verification_sqlite import SqliteVerification
     from ceasefire.workspace import Workspace
 
-    if (uid is None) == (leaf is None):
-        raise CeasefireError("give exactly one of --uid and --leaf")
+    observation = observation or uid
+    if sum(x is not None for x in (observation, finding, leaf)) != 1:
+        raise CeasefireError("give exactly one of --observation (--uid), --finding and --leaf")
     settings = _settings(workspace)
     with Workspace.open(settings.workspace, settings) as ws:
-        index = ws.store.ledger.leaf_of_uid(uid) if uid is not None else leaf
-        assert index is not None
-        bundle = inclusion_bundle(ws.store, index)
+        if observation is not None:
+            index = ws.store.ledger.leaf_of_uid(observation)
+        elif finding is not None:
+            index = SqliteVerification(ws.store).finding_leaf(finding)
+        else:
+            assert leaf is not None
+            index = leaf
+        bundle = inclusion_bundle(ws.store, index, checkpoint_of(ws.store, size))
     typer.echo(json.dumps(bundle, ensure_ascii=False, indent=2))
 
 

@@ -45,6 +45,7 @@ def report(
 
     from ceasefire.reports.build import build_report
     from ceasefire.reports.from_verification import providers
+    from ceasefire.reports.from_warnings import mission_warnings
     from ceasefire.reports.publish import configured_signer, publish_report
     from ceasefire.reports.render import write_report
     from ceasefire.store.verification_sqlite import SqliteVerification
@@ -70,7 +71,14 @@ def report(
         record, agreement = ws.active_agreement()
         findings_in, gaps_in = providers(ws.store, SqliteVerification(ws.store), record.key)
         data = build_report(
-            ws.store, agreement, record.key, start, end, findings_in=findings_in, gaps_in=gaps_in
+            ws.store,
+            agreement,
+            record.key,
+            start,
+            end,
+            findings_in=findings_in,
+            gaps_in=gaps_in,
+            warnings_in=mission_warnings(ws.store),  # the mission's file: every warning
         )
         written = write_report(
             data, output or ws.outputs, stem, [f.strip() for f in formats.split(",") if f.strip()]

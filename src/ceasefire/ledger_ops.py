@@ -6,13 +6,15 @@ The CLI (and later the API) call these; they hold the rules, the interfaces only
 from __future__ import annotations
 
 import logging
+import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ceasefire import verifier
-from ceasefire.errors import CeasefireError, NotFoundError
+from ceasefire.errors import CeasefireError, InputError, NotFoundError, StoreError
 from ceasefire.ledger.checkpoint import NoteSigner, make_checkpoint, sign_checkpoint
 from ceasefire.ledger.cosignature import parse_witness_vkey
 from ceasefire.ledger.errors import LedgerCorruptError, QuorumNotMet
@@ -27,15 +29,88 @@ def _now_us() -> int:
     return to_epoch_us(datetime.now(UTC))
 
 
-def issue_checkpoint(store: SQLiteStore, signer: NoteSigner) -> StoredCheckpoint:
-    """Sign a checkpoint of the log as it stands (origin = the key's name) and store it."""
+def issue_checkpoint(
+    store: SQLiteStore, signer: NoteSigner, *, extends: StoredCheckpoint | None = None
+) -> StoredCheckpoint:
+    """Sign a checkpoint of the log as it stands (origin = the key's name) and store it.
+
+    With ``extends``, first check that the log still extends that checkpoint (a consistency
+    proof from the stored nodes, checked by the standalone verifier's code); if it does
+    not, nothing is signed or stored (``LedgerCorruptError``)."""
     with store.transaction("issuing a checkpoint"):  # a consistent size and root
         log = store.ledger.log()
         size, root = log.size, log.root()
+        if extends is not None:
+            _check_extends(log.consistency_proof(extends.size, size), extends, size, root)
         note = sign_checkpoint(make_checkpoint(signer.name, size, root), [signer])
         checkpoint_id = store.ledger.save_checkpoint(size, root, note, _now_us())
     logger.info("checkpoint %d: size %d", checkpoint_id, size)
     return next(c for c in store.ledger.checkpoints() if c.id == checkpoint_id)
+
+
+class IntervalError(InputError):
+    """A checkpoint interval that is not a positive number of s, m or h."""
+
+
+_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh])\s*$")
+_UNIT_S = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_interval(text: str) -> float:
+    """Seconds of an interval such as ``15m``, ``1h`` or ``0.5s``."""
+    match = _INTERVAL.match(text)
+    seconds = float(match[1]) * _UNIT_S[match[2]] if match else 0.0
+    if seconds <= 0:
+        raise IntervalError(f"interval {text!r}: expected a positive number and s, m or h")
+    return seconds
+
+
+def _check_extends(
+    proof: Sequence[bytes], earlier: StoredCheckpoint, size: int, root: bytes
+) -> None:
+    """Fail closed unless the tree (size, root) provably extends ``earlier``."""
+    try:
+        verifier.verify_consistency(earlier.size, size, proof, earlier.root, root)
+    except verifier.VerificationError as exc:
+        raise LedgerCorruptError(
+            f"the log of size {size} does not extend the checkpoint of size {earlier.size}: "
+            f"{exc}; nothing was signed"
+        ) from None
+
+
+def checkpoint_every(
+    store: SQLiteStore,
+    signer: NoteSigner,
+    every_s: float,
+    stop: threading.Event,
+    *,
+    count: int | None = None,
+    issued: Callable[[StoredCheckpoint], None] = lambda _: None,
+) -> int:
+    """Issue a checkpoint now and every ``every_s`` seconds until ``stop`` is set (or
+    ``count`` were issued); return how many were issued.
+
+    One is issued each time, also when the log did not grow: a fresh signed checkpoint says
+    the log stood still until then. Before it is signed, the log is checked to extend the
+    previous checkpoint with a consistency proof; a store that fails it stops the schedule
+    with nothing signed (``LedgerCorruptError``). A store error (e.g. the file busy) skips
+    one tick.
+    """
+    done = 0
+    existing = store.ledger.checkpoints()
+    last: StoredCheckpoint | None = existing[-1] if existing else None
+    while not stop.is_set() and (count is None or done < count):
+        try:
+            current = issue_checkpoint(store, signer, extends=last)
+        except StoreError as exc:
+            logger.warning("no checkpoint this time: %s", exc)
+        else:
+            issued(current)
+            last, done = current, done + 1
+        if count is not None and done >= count:
+            break
+        stop.wait(every_s)
+    return done
 
 
 def latest_checkpoint(store: SQLiteStore, published_only: bool = False) -> StoredCheckpoint:
@@ -45,19 +120,35 @@ def latest_checkpoint(store: SQLiteStore, published_only: bool = False) -> Store
     return checkpoints[-1]
 
 
+def checkpoint_of(store: SQLiteStore, size: int | None) -> StoredCheckpoint:
+    """The stored checkpoint of tree size ``size`` (the latest of that size), or the latest."""
+    return latest_checkpoint(store) if size is None else store.ledger.checkpoint_of_size(size)
+
+
 def inclusion_bundle(
-    store: SQLiteStore, leaf_index: int, checkpoint: StoredCheckpoint | None = None
+    store: SQLiteStore,
+    leaf_index: int,
+    checkpoint: StoredCheckpoint | None = None,
+    *,
+    with_data: bool = True,
 ) -> dict[str, object]:
-    """The inclusion bundle of a leaf against a checkpoint (default: the latest)."""
+    """The inclusion bundle of a leaf against a checkpoint (default: the latest).
+
+    It always carries the leaf hash; ``with_data`` adds the record's canonical JSON (leave
+    it out for a caller who may not read the record: the hashes reveal nothing of it).
+    """
     checkpoint = checkpoint or latest_checkpoint(store)
     if not 0 <= leaf_index < checkpoint.size:
         raise NotFoundError(
-            f"leaf {leaf_index} is not in the latest checkpoint (size {checkpoint.size}); "
+            f"leaf {leaf_index} is not in the checkpoint of size {checkpoint.size}; "
             "issue a new checkpoint first"
         )
-    entry = store.ledger.entry(leaf_index)
-    proof = store.ledger.log().inclusion_proof(leaf_index, checkpoint.size)
-    return verifier.inclusion_bundle(checkpoint.note, leaf_index, proof, leaf_data=entry.data)
+    log = store.ledger.log()
+    proof = log.inclusion_proof(leaf_index, checkpoint.size)
+    data = store.ledger.entry(leaf_index).data if with_data else None
+    return verifier.inclusion_bundle(
+        checkpoint.note, leaf_index, proof, leaf_data=data, leaf=log.leaf_hash(leaf_index)
+    )
 
 
 def consistency_bundle(store: SQLiteStore, old_size: int, new_size: int) -> dict[str, object]:

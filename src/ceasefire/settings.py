@@ -83,6 +83,86 @@ class Settings(BaseSettings):
         "incidents crossing its edges are grouped whole.",
     )
 
+    api_host: str = Field(
+        default="127.0.0.1",
+        description="Address `ceasefire serve` listens on (loopback by default; put a TLS "
+        "reverse proxy in front to serve others).",
+    )
+    api_port: int = Field(default=8000, ge=0, le=65535, description="Port of `ceasefire serve`.")
+    api_max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1_024,
+        description="Largest request body the API accepts (bytes); larger ones get 413.",
+    )
+    api_max_upload_bytes: int = Field(
+        default=52_428_800,
+        ge=1_024,
+        description="Largest body of an evidence upload (POST /api/v1/evidence), in bytes.",
+    )
+    api_rate_per_s: float = Field(
+        default=50.0,
+        ge=0,
+        description="Requests per second allowed per token (per client address without one), "
+        "refilling a token bucket; 0 turns rate limiting off.",
+    )
+    api_rate_burst: int = Field(
+        default=200, ge=1, description="Size of each token bucket: the burst allowed at once."
+    )
+    api_token_cache_s: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="The API remembers a live token's user this many seconds, so a revoked "
+        "token is refused at most this long after `ceasefire users revoke`; 0 looks every "
+        "token up on every request.",
+    )
+    public_delay_hours: float = Field(
+        default=72.0,
+        ge=0,
+        description="The public sees a finding or report only this many hours after it happened.",
+    )
+    public_grid_m: float = Field(
+        default=10_000.0,
+        gt=0,
+        description="The public sees locations snapped to the centre of a grid cell of this "
+        "size (metres, in the metric projection).",
+    )
+
+    submit_batch_max: int = Field(
+        default=256,
+        ge=1,
+        le=10_000,
+        description="Submissions: most field reports one group commit (one transaction, one "
+        "fsync) holds.",
+    )
+    submit_batch_wait_ms: float = Field(
+        default=2.0,
+        ge=0,
+        le=1_000,
+        description="Submissions: how long the writer waits for more reports after the first "
+        "of a batch before committing (ms); batches also grow by themselves under load.",
+    )
+    submit_queue_max: int = Field(
+        default=10_000,
+        ge=1,
+        description="Submissions: reports that may wait for the writer; beyond it the API "
+        "answers 429 with Retry-After.",
+    )
+
+    warning_history_days: int = Field(
+        default=365,
+        ge=60,
+        description="Early warning: days of the store's history `issue_warnings` fits its "
+        "model on (the days just before the warning day).",
+    )
+    warning_min_probability: float = Field(
+        default=0.2,
+        ge=0.0,
+        le=1.0,
+        description="Early warning: a warning is issued only when its probability is at least "
+        "this, and at least the threshold fitted for one false alarm per area per 30 days.",
+    )
+
     def store_url(self) -> str:
         """The store URL, defaulting to a SQLite file inside the workspace."""
         return self.database_url or f"sqlite:///{self.workspace / 'ceasefire.db'}"

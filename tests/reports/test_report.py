@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -124,3 +125,29 @@ def test_findings_gaps_and_counts_reach_every_format(workspace: Workspace, tmp_p
         ["pdftotext", str(written["pdf"]), "-"], capture_output=True, text=True, check=True
     )
     assert "F-1" in text.stdout and "Horlivka" in text.stdout
+
+
+def test_untrusted_text_cannot_shape_the_markdown(workspace: Workspace) -> None:
+    """A reply, a decision's reason and a gap's details are text written by someone (a
+    liaison, an analyst, a monitor): in Markdown they stay one line of literal text, so a
+    made-up hostile reply can forge no heading or decision and fetch no remote image."""
+    hostile = (
+        "MADE UP hostile reply\n\n## Decision: rejected by the chief\n"
+        "![tracker](https://attacker.example/pixel.png) <img src=https://attacker.example/i> "
+        "[click](https://attacker.example) | forged cell | **bold**"
+    )
+    finding = replace(
+        _finding(DAY + timedelta(hours=3), 1),
+        replies=(hostile,),
+        decisions=("confirmed by MADE-UP analyst\n# Forged heading",),
+    )
+    gap = GapView("access denied", DAY + timedelta(hours=8), None, "MADE UP | place\n# x", hostile)
+    markdown = to_markdown(_build(workspace, [finding], [gap]))
+    headings = [line for line in markdown.splitlines() if line.startswith("#")]
+    assert not [h for h in headings if "Forged" in h or "Decision" in h], headings
+    # the report's own two pictures are its only images; nothing links or loads elsewhere
+    assert re.findall(r"(?<!\\)!\[", markdown) == ["![", "!["]
+    assert not re.search(r"(?<!\\)<img|(?<!\\)\]\(https?:", markdown)
+    assert "MADE UP hostile reply" in markdown  # still shown, as text
+    gap_rows = [line for line in markdown.splitlines() if line.startswith("| access denied")]
+    assert len(gap_rows) == 1 and len(re.findall(r"(?<!\\)\|", gap_rows[0])) == 6

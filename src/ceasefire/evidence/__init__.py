@@ -7,9 +7,12 @@ a published checkpoint proves the file a finding cites is the file that was capt
 
 from ceasefire.evidence.custody import (
     CustodyEvent,
+    EvidenceIntake,
     EvidenceItem,
     EvidenceReport,
     add_evidence,
+    evidence_intake,
+    record_evidence,
     show_evidence,
     transfer_evidence,
     verify_evidence,
@@ -19,9 +22,12 @@ from ceasefire.evidence.files import EvidenceFiles
 __all__ = [
     "CustodyEvent",
     "EvidenceFiles",
+    "EvidenceIntake",
     "EvidenceItem",
     "EvidenceReport",
     "add_evidence",
+    "evidence_intake",
+    "record_evidence",
     "show_evidence",
     "transfer_evidence",
     "verify_evidence",

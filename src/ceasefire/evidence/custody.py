@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ceasefire.errors import ConflictError, InputError, NotFoundError
-from ceasefire.evidence.files import EvidenceFiles, check_sha256
+from ceasefire.evidence.files import EvidenceFiles, StoredFile, check_sha256
 from ceasefire.ledger.canonical import JSONValue, canonicalize
 from ceasefire.ledger.records import typed_record
 from ceasefire.store.evidence_sqlite import CustodyRow, EvidenceRow, SqliteEvidence
@@ -134,6 +134,47 @@ def custody_record(row: CustodyRow, previous_leaf: int) -> dict[str, JSONValue]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class EvidenceIntake:
+    """Checked capture metadata of an item about to be taken in."""
+
+    file_name: str
+    captured_by: str
+    device: str
+    captured_at_us: int
+    sha256_at_capture: str | None
+    added_by: str
+    media_type: str
+
+
+def evidence_intake(
+    file_name: str,
+    *,
+    captured_by: str,
+    device: str,
+    captured_at: datetime,
+    sha256: str | None = None,
+    added_by: str | None = None,
+    media_type: str | None = None,
+) -> EvidenceIntake:
+    """Check the capture metadata before any byte is stored (``InputError`` naming the field)."""
+    captured_by = _required(captured_by, "captured by")
+    device = _required(device, "device")
+    try:
+        captured_us = to_epoch_us(ensure_utc(captured_at))
+    except ValueError as exc:
+        raise InputError(f"capture time: {exc}") from None
+    return EvidenceIntake(
+        file_name=file_name,
+        captured_by=captured_by,
+        device=device,
+        captured_at_us=captured_us,
+        sha256_at_capture=None if sha256 is None else check_sha256(sha256),
+        added_by=(added_by or captured_by).strip(),
+        media_type=media_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream",
+    )
+
+
 def add_evidence(
     store: SQLiteStore,
     files: EvidenceFiles,
@@ -151,14 +192,25 @@ def add_evidence(
     Refused if the bytes do not hash to ``sha256`` (the hash stated at capture), or if the
     same bytes were taken in before (their record and chain stand; transfer them instead).
     """
-    captured_by = _required(captured_by, "captured by")
-    device = _required(device, "device")
-    try:
-        captured_us = to_epoch_us(ensure_utc(captured_at))
-    except ValueError as exc:
-        raise InputError(f"capture time: {exc}") from None
-    stated = None if sha256 is None else check_sha256(sha256)
-    stored = files.put(path, stated)
+    intake = evidence_intake(
+        path.name,
+        captured_by=captured_by,
+        device=device,
+        captured_at=captured_at,
+        sha256=sha256,
+        added_by=added_by,
+        media_type=media_type,
+    )
+    stored = files.put(path, intake.sha256_at_capture)
+    return record_evidence(store, stored, intake)
+
+
+def record_evidence(store: SQLiteStore, stored: StoredFile, intake: EvidenceIntake) -> EvidenceItem:
+    """Record an item whose bytes ``EvidenceFiles`` stored: its row and ledger leaf, together.
+
+    Split from ``add_evidence`` so an upload can store its bytes in a worker thread and
+    record them on the single writer's connection.
+    """
     ledger = SqliteEvidence(store.connection)
     with store.transaction(f"recording evidence {stored.sha256}"):
         if ledger.get(stored.sha256) is not None:
@@ -168,17 +220,15 @@ def add_evidence(
         row = EvidenceRow(
             sha256=stored.sha256,
             size=stored.size,
-            media_type=media_type
-            or mimetypes.guess_type(path.name)[0]
-            or "application/octet-stream",
-            file_name=path.name,
-            captured_by=captured_by,
-            device=device,
-            captured_at_us=captured_us,
+            media_type=intake.media_type,
+            file_name=intake.file_name,
+            captured_by=intake.captured_by,
+            device=intake.device,
+            captured_at_us=intake.captured_at_us,
             added_at_us=_now_us(),
             leaf_index=-1,
-            added_by=(added_by or captured_by).strip(),
-            sha256_at_capture=stated or "",
+            added_by=intake.added_by,
+            sha256_at_capture=intake.sha256_at_capture or "",
         )
         leaf = store.append_record(EVIDENCE, evidence_record(row))
         ledger.insert(replace(row, leaf_index=leaf))

@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from ceasefire.errors import ConflictError, InputError, NotFoundError, StoreError
 
@@ -53,6 +54,19 @@ class EvidenceFiles:
 
     def put(self, source: Path, stated_sha256: str | None = None) -> StoredFile:
         """Store the bytes of ``source``; refuse them if they do not hash to the stated hash."""
+        try:
+            reader = open(source, "rb")
+        except FileNotFoundError:
+            raise InputError(f"no evidence file {source}") from None
+        except OSError as exc:
+            raise StoreError(f"cannot store evidence {source}: {exc.strerror}") from None
+        with reader:
+            return self.put_stream(reader, str(source), stated_sha256)
+
+    def put_stream(
+        self, reader: BinaryIO, source: str, stated_sha256: str | None = None
+    ) -> StoredFile:
+        """Store the bytes read from ``reader`` (an upload; ``source`` names it in messages)."""
         stated = None if stated_sha256 is None else check_sha256(stated_sha256)
         self.root.mkdir(parents=True, exist_ok=True)
         temp_dir = self.root / "incoming"
@@ -61,16 +75,13 @@ class EvidenceFiles:
         digest = hashlib.sha256()
         size = 0
         try:
-            with open(source, "rb") as reader, open(temp, "xb") as writer:
+            with open(temp, "xb") as writer:
                 while block := reader.read(_BLOCK):
                     digest.update(block)
                     writer.write(block)
                     size += len(block)
                 writer.flush()
                 os.fsync(writer.fileno())
-        except FileNotFoundError:
-            temp.unlink(missing_ok=True)
-            raise InputError(f"no evidence file {source}") from None
         except OSError as exc:
             temp.unlink(missing_ok=True)
             raise StoreError(f"cannot store evidence {source}: {exc.strerror}") from None

@@ -41,8 +41,16 @@ NodeKey = tuple[int, int]
 #: bulk (half of them leaves).
 FLUSH_NODES = 1 << 17
 
-NodeRun = tuple[int, int, Sequence[bytes]]
-"""``(level, first index, hashes)``: consecutive nodes of one level, in order."""
+NodeRun = tuple[int, int, Sequence[bytes] | bytes]
+"""``(level, first index, hashes)``: consecutive nodes of one level, in order (a list of
+32-byte hashes, or their concatenation)."""
+
+
+def run_hashes(hashes: Sequence[bytes] | bytes) -> list[bytes]:
+    """The hashes of a run as a list."""
+    if isinstance(hashes, bytes):
+        return [hashes[i : i + HASH_SIZE] for i in range(0, len(hashes), HASH_SIZE)]
+    return list(hashes)
 
 
 class HashStore(Protocol):
@@ -108,7 +116,35 @@ class MemoryHashStore:
                 raise LedgerCorruptError(
                     f"ledger node ({level}, {first}) written out of order (next is {len(row)})"
                 )
-            row.extend(hashes)
+            row.extend(run_hashes(hashes))
+
+
+def plan_nodes(
+    size: int, frontier: Sequence[tuple[int, bytes]], leaves: list[bytes]
+) -> list[NodeRun]:
+    """The new nodes of a tree of ``size`` leaves (with that ``frontier``) when ``leaves``
+    are appended: one run per level, level 0 first. A pure function, so it can run in
+    another process; the tree is built level by level (one comprehension per level)."""
+    old = dict(frontier)
+    sha256 = hashlib.sha256
+    runs: list[NodeRun] = [(0, size, leaves)]
+    level, start, nodes = 0, size, leaves
+    while True:
+        # ``nodes`` are the new nodes of ``level`` from index ``start`` on; an odd start
+        # means their left sibling is complete already: the frontier node of this level.
+        if start & 1:
+            seq, start = [old[level], *nodes], start - 1
+        else:
+            seq = nodes
+        if len(seq) < 2:
+            break
+        nodes = [
+            sha256(b"\x01" + a + b).digest() for a, b in zip(seq[0::2], seq[1::2], strict=False)
+        ]
+        level += 1
+        start >>= 1
+        runs.append((level, start, nodes))
+    return runs
 
 
 def _perfect_ranges(start: int, end: int) -> list[NodeKey]:
@@ -195,32 +231,38 @@ class MerkleLog:
             self._append_batch(batch)
         return first
 
+    @property
+    def frontier(self) -> list[tuple[int, bytes]]:
+        """``(level, hash)`` of the perfect subtrees that make up the tree, largest first."""
+        return list(self._frontier)
+
     def _append_batch(self, leaves: list[bytes]) -> None:
         if not leaves:
             return
         if set(map(len, leaves)) != {HASH_SIZE}:
             raise ValueError(f"a leaf hash has {HASH_SIZE} bytes")
+        self._apply(plan_nodes(self._size, self._frontier, leaves), len(leaves))
+
+    def append_planned(
+        self, base_size: int, base_frontier: Sequence[tuple[int, bytes]], runs: Sequence[NodeRun]
+    ) -> bool:
+        """Append nodes that ``plan_nodes`` computed elsewhere (e.g. in a worker process)
+        from ``base_size`` and ``base_frontier``; False, writing nothing, unless that is
+        this log's state now (another writer appended first, or the plan is not for it)."""
+        if base_size != self._size or list(base_frontier) != self._frontier or not runs:
+            return False
+        level, first, leaves = runs[0]
+        if level != 0 or first != base_size or len(leaves) % HASH_SIZE:
+            return False
+        count = len(leaves) // HASH_SIZE if isinstance(leaves, bytes) else len(leaves)
+        self._apply(runs, count)
+        return True
+
+    def _apply(self, runs: Sequence[NodeRun], count: int) -> None:
+        """Store the nodes of ``count`` new leaves and advance the frontier."""
         size = self._size
         old = dict(self._frontier)
-        sha256 = hashlib.sha256
-        runs: list[tuple[int, int, list[bytes]]] = [(0, size, leaves)]
-        level, start, nodes = 0, size, leaves
-        while True:
-            # ``nodes`` are the new nodes of ``level`` from index ``start`` on; an odd start
-            # means their left sibling is complete already: the frontier node of this level.
-            if start & 1:
-                seq, start = [old[level], *nodes], start - 1
-            else:
-                seq = nodes
-            if len(seq) < 2:
-                break
-            nodes = [
-                sha256(b"\x01" + a + b).digest() for a, b in zip(seq[0::2], seq[1::2], strict=False)
-            ]
-            level += 1
-            start >>= 1
-            runs.append((level, start, nodes))
-        new_size = size + len(leaves)
+        new_size = size + count
         frontier: list[tuple[int, bytes]] = []
         for lvl in range(new_size.bit_length() - 1, -1, -1):
             if not new_size >> lvl & 1:
@@ -230,7 +272,11 @@ class MerkleLog:
                 frontier.append((lvl, old[lvl]))
             else:
                 _, run_start, run = runs[lvl]
-                frontier.append((lvl, run[index - run_start]))
+                at = (index - run_start) * HASH_SIZE
+                value = (
+                    run[at : at + HASH_SIZE] if isinstance(run, bytes) else run[index - run_start]
+                )
+                frontier.append((lvl, bytes(value)))
         self._store.put_runs(runs)
         self._size, self._frontier = new_size, frontier
 

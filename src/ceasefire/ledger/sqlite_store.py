@@ -126,7 +126,8 @@ class SqliteHashStore:
             if own:
                 self._conn.execute("BEGIN IMMEDIATE")
             for level, first, hashes in runs:
-                self._put_run(level, first, b"".join(hashes))
+                data = hashes if isinstance(hashes, bytes) else b"".join(hashes)
+                self._put_run(level, first, data)
             if own:
                 self._conn.execute("COMMIT")
         except (sqlite3.Error, ConflictError, LedgerCorruptError) as exc:

@@ -14,11 +14,19 @@ from datetime import UTC, datetime, timedelta
 
 from ceasefire.agreement.model import Agreement
 from ceasefire.reports.charts import daily_series, findings_map_png, timeline_png
-from ceasefire.reports.model import CountRow, CountTable, FindingView, GapView, ReportData
+from ceasefire.reports.model import (
+    CountRow,
+    CountTable,
+    FindingView,
+    GapView,
+    ReportData,
+    WarningLine,
+)
 from ceasefire.store.base import ObservationQuery, Store, StoredObservation
 
 FindingsIn = Callable[[datetime, datetime], Sequence[FindingView]]
 GapsIn = Callable[[datetime, datetime], Sequence[GapView]]
+WarningsIn = Callable[[datetime, datetime], Sequence[WarningLine]]
 
 HISTORY_WINDOWS = 7
 TIMELINE_DAYS = 14
@@ -60,8 +68,13 @@ def build_report(
     findings_in: FindingsIn,
     gaps_in: GapsIn,
     title: str | None = None,
+    warnings_in: WarningsIn | None = None,
 ) -> ReportData:
-    """The content of a report for the window [start, end) under one agreement version."""
+    """The content of a report for the window [start, end) under one agreement version.
+
+    ``warnings_in`` gives the warnings valid in the window; without it the report has no
+    Warnings section (a rendition for an audience that may not read warnings).
+    """
     windows = _windows(start, end)
     names = {area.code: f"{area.code} {area.name}" for area in agreement.geography.admin_areas}
 
@@ -115,7 +128,7 @@ def build_report(
         timeline_start,
         timeline_days,
     )
-    summary = (
+    summary: tuple[str, ...] = (
         f"{len(findings)} finding(s) in the window, {len(shown)} corroborated or confirmed; "
         f"{sum(1 for f in findings if f.severity == 'serious')} serious.",
         f"{len(observations_per_window[0])} observation(s) from "
@@ -124,6 +137,9 @@ def build_report(
         if gaps
         else "No coverage gaps were recorded for the window.",
     )
+    warnings = None if warnings_in is None else _warnings(warnings_in(start, end))
+    if warnings is not None:
+        summary += (_warnings_summary(warnings),)
     return ReportData(
         title=label,
         window_start=start,
@@ -139,6 +155,22 @@ def build_report(
             days, series, (start, end), "Observations per day by source, and findings (UTC)"
         ),
         sources=tuple(sorted({o.source for o in observations_per_window[0]})),
+        warnings=warnings,
+    )
+
+
+def _warnings(lines: Sequence[WarningLine]) -> tuple[WarningLine, ...]:
+    """Most likely first; then by start of validity."""
+    return tuple(sorted(lines, key=lambda w: (-w.probability, w.valid_from, w.warning_id)))
+
+
+def _warnings_summary(warnings: Sequence[WarningLine]) -> str:
+    if not warnings:
+        return "No warnings were valid in the window."
+    top = warnings[0]
+    return (
+        f"{len(warnings)} warning(s) valid in the window; the most likely: {top.event} "
+        f"in {top.area}, probability {top.probability:.0%}."
     )
 
 

@@ -70,6 +70,23 @@ class GapView:
 
 
 @dataclass(frozen=True, slots=True)
+class WarningLine:
+    """A warning as the report shows it: where, what, how likely, how early, and why."""
+
+    warning_id: str
+    area: str  # "UA-14 Donetsk oblast"
+    event: str  # renewal | escalation
+    signal: str
+    probability: float
+    valid_from: datetime
+    valid_to: datetime
+    issued_at: datetime
+    lead: str  # the planned lead time in words, e.g. "24 h"
+    drivers: tuple[str, ...]
+    model: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReportData:
     """Everything one report says."""
 
@@ -85,3 +102,5 @@ class ReportData:
     map_png: bytes = b""
     timeline_png: bytes = b""
     sources: tuple[str, ...] = field(default_factory=tuple)
+    # None: this rendition has no Warnings section (its audience may not read warnings)
+    warnings: tuple[WarningLine, ...] | None = None

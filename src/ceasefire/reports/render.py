@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -12,6 +13,15 @@ from ceasefire.errors import CeasefireError
 from ceasefire.reports.model import ReportData
 
 FORMATS = ("html", "pdf", "md")
+# Markdown's inline syntax (emphasis, links, images, HTML, code, table cells), escaped in
+# untrusted text: a liaison's reply must not forge a heading or decision, or fetch an image.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>!|#~{}&])")
+
+
+def _md(text: str) -> str:
+    """Untrusted text (replies, decisions, reasons, gap details) as one line of literal
+    Markdown: line breaks collapsed (no new block can start) and metacharacters escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 def _environment() -> Environment:
@@ -90,26 +100,60 @@ def to_markdown(
             f"{f.observed_at:%Y-%m-%d %H:%M} UTC, zone {f.zone or 'none'}, {f.oblast or 'oblast unknown'}{where}. "
             f"Presumed responsible: **{f.responsible or 'not attributed'}** (confidence {f.confidence:.2f}).",
             "",
-            *[f"- {reason}" for reason in f.reasons],
+            *[f"- {_md(reason)}" for reason in f.reasons],
             *[f"- evidence `{e.uid}` ({e.role})" for e in f.evidence],
-            *[f"- decision: {d}" for d in f.decisions],
-            *[f"- reply: {d}" for d in f.replies],
+            *[f"- decision: {_md(d)}" for d in f.decisions],
+            *[f"- reply: {_md(d)}" for d in f.replies],
             "",
         ]
     if not report.findings:
         lines += ["No corroborated or confirmed findings in this window.", ""]
+    lines += _warnings_markdown(report)
     lines += ["## Coverage gaps", ""]
     if report.gaps:
         lines += ["| what | from | to | where | detail |", "|---|---|---|---|---|"]
         for g in report.gaps:
             end = f"{g.end:%Y-%m-%d %H:%M}" if g.end else "open"
             lines.append(
-                f"| {g.kind} | {g.start:%Y-%m-%d %H:%M} | {end} | {g.where} | {g.detail} |"
+                f"| {_md(g.kind)} | {g.start:%Y-%m-%d %H:%M} | {end} | {_md(g.where)} | {_md(g.detail)} |"
             )
     else:
         lines.append("No access denials or sensor outages were recorded for this window.")
     lines += ["", f"Sources in this window: {', '.join(report.sources) or 'none'}.", ""]
     return "\n".join(lines)
+
+
+def _warnings_markdown(report: ReportData) -> list[str]:
+    """The Warnings section (none at all when the rendition carries no warnings)."""
+    if report.warnings is None:
+        return []
+    lines = [
+        "## Warnings",
+        "",
+        "Warnings valid in this window: probability of the event in the area over the validity "
+        "window, lead time, and the signals that drove each. A warning is a forecast, not a "
+        "finding.",
+        "",
+    ]
+    if not report.warnings:
+        return [*lines, "No warnings were valid in this window.", ""]
+    lines += [
+        "| area | event | probability | valid (UTC) | lead | drivers |",
+        "|---|---|---:|---|---|---|",
+    ]
+    for w in report.warnings:
+        drivers = "; ".join(w.drivers) or "none recorded"
+        cells = (
+            w.area,
+            f"{w.event} ({w.signal})",
+            f"{w.probability:.0%}",
+            f"{w.valid_from:%Y-%m-%d %H:%M} to {w.valid_to:%Y-%m-%d %H:%M}",
+            w.lead,
+            f"{drivers} ({w.warning_id}, {w.model})",
+        )
+        # a "|" inside a cell would split it: escaped
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return [*lines, ""]
 
 
 def write_report(

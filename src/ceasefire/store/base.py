@@ -85,6 +85,7 @@ class ObservationQuery:
     agreement_key: int | None = None
     limit: int | None = None
     offset: int = 0
+    submitter: str | None = None  # only reports submitted through the API by this user id
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,8 @@ import numpy as np
 from ceasefire.errors import NotFoundError, StoreError
 from ceasefire.ledger.canonical import JSONValue, canonicalize_text
 from ceasefire.ledger.errors import LedgerCorruptError
-from ceasefire.ledger.merkle import MemoryHashStore, MerkleLog
+from ceasefire.ledger.hasher import TreeBase
+from ceasefire.ledger.merkle import HASH_SIZE, MemoryHashStore, MerkleLog, NodeRun, run_hashes
 from ceasefire.ledger.records import (
     NO_TIME,
     OBSERVATION,
@@ -68,6 +69,28 @@ def observation_columns(rows: Sequence[Sequence[object]]) -> ObservationColumns:
         file_sha256=list(cols[11]),
         file_row=np.array(cols[12], dtype=np.int64),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class LeafPlan:
+    """The leaves of a batch's rows: planned as tree nodes on ``base`` (level 0 = the leaf
+    hashes; see ``hasher.plan_columns``), or, without a base, as leaf hashes alone."""
+
+    leaves: Sequence[bytes] | bytes  # the leaf hashes (a list, or concatenated)
+    base: TreeBase | None = None
+    runs: list[NodeRun] | None = None  # the nodes planned on ``base``; runs[0] = the leaves
+
+    @classmethod
+    def planned(cls, base: TreeBase, runs: list[NodeRun]) -> LeafPlan:
+        return cls(runs[0][2], base, runs)
+
+    def leaf_hashes(self) -> list[bytes]:
+        return run_hashes(self.leaves)
+
+    @property
+    def count(self) -> int:
+        leaves = self.leaves
+        return len(leaves) // HASH_SIZE if isinstance(leaves, bytes) else len(leaves)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +154,27 @@ class SqliteLedger:
         self._add_range(first, len(leaf_hashes), kind, first_rowid)
         return first
 
+    def tree_base(self) -> TreeBase:
+        """The log's size and frontier now, to plan a batch's nodes on."""
+        log = self.log()
+        return TreeBase(log.size, tuple(log.frontier))
+
+    def append_plan(
+        self, kind: str, first_rowid: int, plan: LeafPlan, positions: list[int] | None
+    ) -> None:
+        """Append the leaves of new rows ``first_rowid ..``: the ``positions`` of the plan's
+        rows that were inserted (None: all of them). The planned nodes are stored as they
+        are only when every row was new and the log is still at the plan's base; otherwise
+        the nodes are computed here from the leaf hashes."""
+        if positions is None and plan.base is not None and plan.runs is not None:
+            if self.log().append_planned(plan.base.size, plan.base.frontier, plan.runs):
+                self._add_range(plan.base.size, plan.count, kind, first_rowid)
+                return
+        leaves = plan.leaf_hashes()
+        if positions is not None:
+            leaves = [leaves[i] for i in positions]
+        self.append_rows(kind, first_rowid, leaves)
+
     def append_record(self, kind: str, record: dict[str, JSONValue]) -> int:
         """Append a record kept in ``ledger_records``; return its leaf index."""
         data, leaf = leaf_of(typed_record(kind, record))
@@ -184,6 +228,15 @@ class SqliteLedger:
         if row is None:
             raise NotFoundError(f"no observation {uid!r}")
         return self.leaf_of_row(OBSERVATION, int(row[0]))
+
+    def submitter_of(self, uid: str) -> str | None:
+        """Who submitted observation ``uid`` through the API (None: not a submission)."""
+        row = self._conn.execute(
+            "SELECT json_extract(s.json, '$.submitted_by') FROM observations o"
+            " LEFT JOIN attribute_sets s ON s.id = o.attributes_id WHERE o.uid = ?",
+            (uid,),
+        ).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
 
     def entry(self, leaf_index: int) -> LedgerEntry:
         """The record behind leaf ``leaf_index``, as canonical JSON."""

@@ -8,8 +8,11 @@ ran, so components evolve independently and a store written by a newer program i
 
 from __future__ import annotations
 
+from ceasefire.store.schema_access import ACCESS_MIGRATIONS
 from ceasefire.store.schema_ledger import LEDGER_MIGRATIONS
+from ceasefire.store.schema_submissions import SUBMISSIONS_MIGRATIONS
 from ceasefire.store.schema_verification import VERIFICATION_MIGRATIONS
+from ceasefire.store.schema_warnings import WARNINGS_MIGRATIONS
 
 CORE_MIGRATIONS: tuple[str, ...] = (
     # 1: agreements, input files, observations, rejections, ingest runs, zone assessments
@@ -122,6 +125,9 @@ COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("core", CORE_MIGRATIONS),
     ("ledger", LEDGER_MIGRATIONS),
     ("verification", VERIFICATION_MIGRATIONS),
+    ("access", ACCESS_MIGRATIONS),
+    ("submissions", SUBMISSIONS_MIGRATIONS),
+    ("warnings", WARNINGS_MIGRATIONS),
 )
 """(component name, its migrations), in the order they are applied."""
 

@@ -21,15 +21,13 @@ import numpy as np
 from ceasefire.agreement.model import Agreement
 from ceasefire.errors import ConflictError, NotFoundError, SchemaVersionError, StoreError
 from ceasefire.ledger.canonical import JSONValue
-from ceasefire.ledger.hasher import LeafHasher
+from ceasefire.ledger.hasher import LeafHasher, TreeBase
 from ceasefire.ledger.records import (
     OBSERVATION,
     REJECTION,
     ObservationColumns,
-    hash_leaf_lines,
     leaf_of,
-    observation_leaf_lines,
-    split_hashes,
+    observation_leaf_hashes,
 )
 from ceasefire.observations.model import NO_TIME, ObservationBatch, Rejection
 from ceasefire.store.base import (
@@ -43,7 +41,7 @@ from ceasefire.store.base import (
     WriteResult,
     ZoneCount,
 )
-from ceasefire.store.ledger_sqlite import SqliteLedger, rejection_record_of
+from ceasefire.store.ledger_sqlite import LeafPlan, SqliteLedger, rejection_record_of
 from ceasefire.store.schema import COMPONENTS, VERSIONS_TABLE
 from ceasefire.timeutil import from_epoch_us, to_epoch_us
 
@@ -116,6 +114,7 @@ class SQLiteStore:
         self.ledger = SqliteLedger(self._conn)
         self._executor: ThreadPoolExecutor | None = None
         self._hasher: LeafHasher | None = None
+        self._savepoints = 0  # depth of nested transaction() calls
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -140,9 +139,27 @@ class SQLiteStore:
         """One ``BEGIN IMMEDIATE`` transaction; sqlite3 errors become ``StoreError``/``ConflictError``.
 
         Adapters sharing this file (verification, ledger, evidence) write inside it so their
-        rows and ledger leaves commit together.
+        rows and ledger leaves commit together. Called inside a transaction already open on
+        this connection, it is a savepoint of that transaction: its writes commit with the
+        outer one, and a failure inside rolls back only its own part before re-raising (so
+        several writes, e.g. a group commit of submissions, can share one commit).
         """
         with _mapped(action):
+            if self._conn.in_transaction:
+                self._savepoints += 1
+                name = f"ceasefire_{self._savepoints}"
+                self._conn.execute(f"SAVEPOINT {name}")
+                try:
+                    yield self._conn
+                except BaseException:
+                    if self._conn.in_transaction:
+                        self._conn.execute(f"ROLLBACK TO {name}")
+                        self._conn.execute(f"RELEASE {name}")
+                    raise
+                finally:
+                    self._savepoints -= 1
+                self._conn.execute(f"RELEASE {name}")
+                return
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
@@ -332,11 +349,18 @@ class SQLiteStore:
                 (_now_us(), accepted, duplicates, rejected, run),
             )
 
-    def add_observations(self, batch: ObservationBatch, ingest_run: int) -> WriteResult:
-        """Insert a batch in one transaction; rows already stored (same source and id) are skipped."""
+    def add_observations(
+        self, batch: ObservationBatch, ingest_run: int | Sequence[int]
+    ) -> WriteResult:
+        """Insert a batch in one transaction; rows already stored (same source and id) are skipped.
+
+        ``ingest_run`` is the run of every row, or a sequence giving each row its own run
+        (the API's submissions: each report body is an input of its own).
+        """
         if len(batch) == 0:
             return WriteResult(0, 0)
         n = len(batch)
+        runs = _runs_of(ingest_run, n)
         prefix = batch.source + ":"
         columns: dict[str, list[Any]] = {
             "uid": [prefix + sid for sid in batch.source_id],
@@ -351,7 +375,7 @@ class SQLiteStore:
             "attributes_id": self._attribute_ids(batch.attributes_json),
             "raw": batch.raw,
             "file_row": batch.row.tolist(),
-            "ingest_run": [ingest_run] * n,
+            "ingest_run": runs,
         }
         # Columns that are NULL in every row are left out of the statement: binding fewer
         # parameters is the cheapest speed-up SQLite offers on a bulk insert.
@@ -373,13 +397,14 @@ class SQLiteStore:
             f"INSERT OR IGNORE INTO observations ({', '.join(names)})"
             f" VALUES ({', '.join('?' * len(names))})"
         )
-        pending: Future[list[bytes]] | None = None
+        pending: Future[LeafPlan] | None = None
         if self._check_ledger():
-            file_sha256 = self._run_file_sha256(ingest_run)
-            # built in a worker thread while SQLite inserts (Arrow and SQLite release the
-            # GIL), hashed in a worker process (hashlib holds the GIL on small buffers)
+            file_sha256 = self._runs_file_sha256(runs)
+            # leaves and tree nodes planned in a worker process (under no GIL of ours) on
+            # the tree as it stands, while SQLite inserts; stored only if it still applies
             pending = self._worker().submit(
-                self._observation_leaf_hashes,
+                self._observation_leaf_plan,
+                self.ledger.tree_base() if n >= _PROCESS_HASH_ROWS else None,
                 ObservationColumns(
                     uid=columns["uid"],
                     observed_at_us=batch.observed_at_us,
@@ -392,7 +417,7 @@ class SQLiteStore:
                     weapon_class=batch.weapon_class,
                     attributes_json=batch.attributes_json,
                     raw=batch.raw,
-                    file_sha256=[file_sha256] * n,
+                    file_sha256=file_sha256,
                     file_row=batch.row,
                 ),
             )
@@ -400,21 +425,18 @@ class SQLiteStore:
             (before,) = conn.execute("SELECT coalesce(max(rowid), 0) FROM observations").fetchone()
             cursor = conn.executemany(sql, zip(*(columns[name] for name in names), strict=True))
             inserted = cursor.rowcount
-            leaves = [] if pending is None else pending.result()
-            if leaves and inserted:
+            plan = None if pending is None else pending.result()
+            if plan is not None and inserted:
                 new = self._new_rows(conn, "observations", "uid", before, columns["uid"], inserted)
-                self.ledger.append_rows(
-                    OBSERVATION, before + 1, leaves if new is None else [leaves[i] for i in new]
-                )
+                self.ledger.append_plan(OBSERVATION, before + 1, plan, new)
         return WriteResult(inserted, len(batch) - inserted)
 
-    def _observation_leaf_hashes(self, cols: ObservationColumns) -> list[bytes]:
-        parts = observation_leaf_lines(cols)
-        if len(cols) < _PROCESS_HASH_ROWS:
-            return split_hashes(b"".join(hash_leaf_lines(d, o) for d, o in parts))
+    def _observation_leaf_plan(self, base: TreeBase | None, cols: ObservationColumns) -> LeafPlan:
+        if base is None:
+            return LeafPlan(observation_leaf_hashes(cols))
         if self._hasher is None:
             self._hasher = LeafHasher()
-        return split_hashes(self._hasher.hash_parts(parts))
+        return LeafPlan.planned(base, self._hasher.plan_columns(cols, base))
 
     def _worker(self) -> ThreadPoolExecutor:
         if self._executor is None:
@@ -428,6 +450,21 @@ class SQLiteStore:
                 f"{self.path} keeps an evidence ledger; it cannot be written with the ledger off"
             )
         return self.ledger_enabled
+
+    def _runs_file_sha256(self, runs: list[int]) -> list[str]:
+        """The input file's SHA-256 of each row's ingest run."""
+        if len(set(runs)) == 1:
+            return [self._run_file_sha256(runs[0])] * len(runs)
+        found = dict(
+            self._conn.execute(
+                "SELECT id, file_sha256 FROM ingest_runs WHERE id BETWEEN ? AND ?",
+                (min(runs), max(runs)),
+            ).fetchall()
+        )
+        missing = next((run for run in runs if run not in found), None)
+        if missing is not None:
+            raise NotFoundError(f"no ingest run {missing}")
+        return [str(found[run]) for run in runs]
 
     def _run_file_sha256(self, ingest_run: int) -> str:
         row = self._conn.execute(
@@ -514,14 +551,20 @@ class SQLiteStore:
                     ).fetchone()
         return [ids[a] for a in attributes_json]
 
-    def add_rejections(self, rejections: Sequence[Rejection], ingest_run: int) -> WriteResult:
-        """Keep rejected rows with their reasons; the same row of the same file is kept once."""
+    def add_rejections(
+        self, rejections: Sequence[Rejection], ingest_run: int | Sequence[int]
+    ) -> WriteResult:
+        """Keep rejected rows with their reasons; the same row of the same file is kept once.
+
+        ``ingest_run``: the run of every row, or one per row (as for ``add_observations``).
+        """
         if not rejections:
             return WriteResult(0, 0)
         now = _now_us()
+        runs = _runs_of(ingest_run, len(rejections))
         rows = [
-            (r.source, r.file_name, r.file_sha256, r.row, r.field, r.reason, r.raw, ingest_run, now)
-            for r in rejections
+            (r.source, r.file_name, r.file_sha256, r.row, r.field, r.reason, r.raw, run, now)
+            for r, run in zip(rejections, runs, strict=True)
         ]
         ledger = self._check_ledger()
         with self.transaction(f"storing {len(rejections)} rejections") as conn:
@@ -581,6 +624,13 @@ class SQLiteStore:
             clauses.append(f"({ranges})")
             for source in query.sources:
                 params.extend([source + ":", source + ";"])
+        if query.submitter is not None:
+            # a monitor's own reports: submitted through the API as this user
+            clauses.append(
+                "o.attributes_id IN (SELECT id FROM attribute_sets"
+                " WHERE json_extract(json, '$.submitted_by') = ?)"
+            )
+            params.append(query.submitter)
         if query.zone is not None or query.side is not None or query.oblast is not None:
             if query.agreement_key is None:
                 raise StoreError("filtering by zone, side or oblast needs an agreement version")
@@ -812,6 +862,16 @@ class SQLiteStore:
             (agreement_key,),
         ).fetchall()
         return {side: int(count) for side, count in rows}
+
+
+def _runs_of(ingest_run: int | Sequence[int], n: int) -> list[int]:
+    """The ingest run of each of ``n`` rows: one for all, or one per row."""
+    if isinstance(ingest_run, int):
+        return [ingest_run] * n
+    runs = list(ingest_run)
+    if len(runs) != n:
+        raise StoreError(f"{len(runs)} ingest runs given for {n} rows")
+    return runs
 
 
 def _time_or_none(values: np.ndarray[Any, np.dtype[np.int64]]) -> list[int | None]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -31,10 +31,12 @@ from ceasefire.timeutil import KYIV, local_to_utc
 class RowRejected(Exception):
     """One record is unusable: which field, and why (in words a field analyst understands)."""
 
-    def __init__(self, field: str, reason: str) -> None:
+    def __init__(self, field: str, reason: str, problems: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+        # every (field, reason) found, for interfaces that show them all (the API's 422)
+        self.problems: tuple[tuple[str, str], ...] = tuple(problems) or ((field, reason),)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from typing import Annotated, Self
 
 import pydantic
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import ErrorDetails
 from pyproj import Geod
 
 from ceasefire.errors import UnreadableInputError
@@ -42,6 +43,7 @@ from ceasefire.observations.sources.base import (
     read_file_facts,
 )
 from ceasefire.observations.taxonomy import Kind, WeaponClass
+from ceasefire.submissions.model import Refused
 from ceasefire.timeutil import ensure_utc
 
 SOURCE = "field"
@@ -159,18 +161,38 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc) or RECORD_FIELD
 
 
-def _parse(record: CsvRecord | Line, origin: Origin) -> Observation:
-    assert isinstance(record, Line)
+def _problem(error: ErrorDetails) -> tuple[str, str]:
+    """(field path, message) of one pydantic error."""
+    field, message = _field_path(tuple(error["loc"])), str(error["msg"])
+    if not error["loc"] and error["type"] == "value_error":
+        # the model validator's messages start with the field they concern
+        field, _, message = str(error.get("ctx", {}).get("error", message)).partition(": ")
+    return field, message
+
+
+def parse_report(text: str | bytes) -> FieldReport:
+    """Validate one report's JSON text; ``RowRejected`` names the first field path and reason.
+
+    The one gate for field reports: the file adapter and the API's submissions both call it,
+    so they accept and refuse the same things. ``RowRejected.problems`` lists every problem.
+    """
     try:
-        report = FieldReport.model_validate_json(record.raw)
+        return FieldReport.model_validate_json(text)
     except pydantic.ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        first = errors[0]
-        field, message = _field_path(tuple(first["loc"])), str(first["msg"])
-        if not first["loc"] and first["type"] == "value_error":
-            field, _, message = str(first.get("ctx", {}).get("error", message)).partition(": ")
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        raise RowRejected(field, f"{message}{more}") from None
+        problems = [_problem(e) for e in exc.errors(include_url=False)]
+        field, message = problems[0]
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise RowRejected(field, f"{message}{more}", problems) from None
+
+
+def report_observation(
+    report: FieldReport, raw: str, origin: Origin | None, *, submitted_by: str | None = None
+) -> Observation:
+    """The observation of a validated report; ``raw`` is its text exactly as received.
+
+    ``submitted_by`` (the API user who sent it) joins the attributes, and so the ledger leaf;
+    it is the report's ``monitor_id`` too (docs/api.md#submissions).
+    """
     lon, lat, uncertainty, method = report.place()
     attributes: dict[str, object] = {
         "monitor_id": report.monitor_id,
@@ -188,6 +210,11 @@ def _parse(record: CsvRecord | Line, origin: Origin) -> Observation:
             direction_deg=report.direction_deg,
             distance_m=report.distance_m,
         )
+    if submitted_by is not None:
+        # a monitor files under its own identity, never another monitor's (the body's claim
+        # stays in ``raw``)
+        attributes["monitor_id"] = submitted_by
+        attributes["submitted_by"] = submitted_by
     until: datetime | None = (
         None if report.observed_until is None else ensure_utc(report.observed_until)
     )
@@ -197,7 +224,7 @@ def _parse(record: CsvRecord | Line, origin: Origin) -> Observation:
         observed_at=ensure_utc(report.observed_at),
         observed_until=until,
         kind=report.kind,
-        raw=record.raw,
+        raw=raw,
         lon=lon,
         lat=lat,
         uncertainty_m=uncertainty,
@@ -206,6 +233,21 @@ def _parse(record: CsvRecord | Line, origin: Origin) -> Observation:
         attributes=json.loads(json.dumps(attributes)),
         origin=origin,
     )
+
+
+def parse_submission(text: str, submitter: str) -> Observation | Refused:
+    """A report submitted through the API (``ParseReport`` of the submission core): the same
+    rules as a line of a file, plus who submitted it."""
+    try:
+        report = parse_report(text)
+    except RowRejected as rejected:
+        return Refused(rejected.problems)
+    return report_observation(report, text, None, submitted_by=submitter or None)
+
+
+def _parse(record: CsvRecord | Line, origin: Origin) -> Observation:
+    assert isinstance(record, Line)
+    return report_observation(parse_report(record.raw), record.raw, origin)
 
 
 def _lines(text: str) -> Iterator[Line]:
@@ -234,4 +276,12 @@ class FieldReportSource:
         return parse_records(SOURCE, facts, _lines(text), chunk_rows, _parse)
 
 
-__all__ = ["Evidence", "FieldReport", "FieldReportSource", "RowRejected"]
+__all__ = [
+    "Evidence",
+    "FieldReport",
+    "FieldReportSource",
+    "RowRejected",
+    "parse_report",
+    "parse_submission",
+    "report_observation",
+]
