@@ -369,3 +369,22 @@ def test_export_filters(api_world: ApiWorld, client: httpx.Client) -> None:
     assert {f["properties"]["rule"] for f in no_fire} == {"no-fire"}
     csv = client.get(V1 + "/exports/acled.csv", params={"side": "RU"}, headers=headers).text
     assert len([line for line in csv.splitlines() if line]) == 2  # header + the RU tank
+
+
+def test_static_files_carry_the_page_headers(client: httpx.Client) -> None:
+    """``/static/index.html`` is the dashboard page under another name: it must not be
+    framed or load scripts from elsewhere either; nor may the other static files."""
+    page = client.get("/")
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp
+    for path in ("/static/index.html", "/static/app.js", "/static/app.css"):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert r.headers.get("content-security-policy") == csp, path
+        assert r.headers.get("x-content-type-options") == "nosniff", path
+        assert r.headers.get("referrer-policy") == "no-referrer", path
+    # a conditional request (304) keeps them too
+    etag = client.get("/static/index.html").headers["etag"]
+    again = client.get("/static/index.html", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.headers.get("content-security-policy") == csp

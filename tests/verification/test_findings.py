@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ceasefire.access.policy import Policy
 from ceasefire.agreement.model import Agreement, Rule, Severity
 from ceasefire.store.base import StoredObservation
 from ceasefire.verification.attribution import attribute
@@ -178,3 +180,28 @@ def test_claim_and_direction_of_fire(agreement: Agreement) -> None:
     b = attribute(agreement, obs("shelling"), [claimed])
     # side says RU (0.6), the claim says UA (0.9): UA, with the conflict lowering confidence
     assert b.party == "UA" and b.confidence == pytest.approx(0.9 * (1 - 0.6))
+
+
+def test_public_reasons_keep_the_side_and_drop_distances_and_bearings(
+    agreement: Agreement,
+) -> None:
+    """The public reads attribution reasons without the distance to the line or the bearing
+    of fire (either places a finding inside its coarse public cell), but still with the side."""
+    impact = obs(
+        "shelling", side="RU", distance=3_000.0, lon=35.54, attributes={"fire_from_deg": 270}
+    )
+    near = obs("shelling", side="UA", distance=-800.0, uncertainty=900.0, n=2)
+    outside = obs("shelling", side="UA", lon=35.05, attributes={"fire_from_deg": 270}, n=3)
+    computed = [
+        *attribute(agreement, impact, [impact]).reasons(),
+        *attribute(agreement, near, []).reasons(),
+        *attribute(agreement, outside, [outside]).reasons(),
+        "rule no-fire (serious): shelling, from 2023-01-06T09:00:00Z",
+    ]
+    assert any(re.search(r"\d km inside|°", r) for r in computed)  # what there is to remove
+    public = Policy.public_reasons(computed)
+    assert not [r for r in public if re.search(r"\d\s*(km|m)\b|°|bearing", r)], public
+    assert "shelling landed inside RU's side of the line: presumably fired by UA" in public
+    assert "fire came from UA's side" in public
+    assert any("side not decisive" in r for r in public)
+    assert "rule no-fire (serious): shelling, from 2023-01-06T09:00:00Z" in public

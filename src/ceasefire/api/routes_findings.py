@@ -10,7 +10,13 @@ from fastapi import APIRouter, Depends, Path, Query
 from ceasefire.access.identity import Principal, Role
 from ceasefire.access.views import DecisionView, FindingView, IncidentView, ReplyView
 from ceasefire.api.auth import require
-from ceasefire.api.models import DecisionIn, FindingFilters, IncidentFilters, ReplyIn
+from ceasefire.api.models import (
+    DecisionIn,
+    ExportFilters,
+    FindingFilters,
+    IncidentFilters,
+    ReplyIn,
+)
 from ceasefire.api.pagination import Page, paginate
 from ceasefire.api.routers import API_PREFIX
 from ceasefire.api.state import ApiState, get_state
@@ -26,9 +32,10 @@ FindingId = Annotated[str, Path(max_length=200)]
 
 
 def verification_query(
-    filters: IncidentFilters | FindingFilters, agreement_key: int | None
+    filters: IncidentFilters | FindingFilters | ExportFilters, agreement_key: int | None
 ) -> VerificationQuery:
-    """The verification query of the API's filters (those of ``ceasefire findings``)."""
+    """The verification query of the API's filters (those of ``ceasefire findings``, also
+    used by the exports)."""
     return VerificationQuery(
         since=filters.since,
         until=filters.until,

@@ -22,12 +22,12 @@ from ceasefire.api.errors import ApiError
 from ceasefire.api.models import ExportFilters, Paging, ReportOut, Window
 from ceasefire.api.pagination import Page, paginate
 from ceasefire.api.routers import API_PREFIX
+from ceasefire.api.routes_findings import verification_query
 from ceasefire.api.state import ApiState, get_state
 from ceasefire.reports.build import build_report
 from ceasefire.reports.render import write_report
 from ceasefire.timeutil import to_epoch_us
 from ceasefire.verification.exports import findings_geojson, write_acled_csv
-from ceasefire.verification.model import VerificationQuery
 from ceasefire.verification.pipeline import window_gaps
 
 router = APIRouter(prefix=API_PREFIX)
@@ -198,21 +198,6 @@ def coverage(
     )
 
 
-def _export_query(filters: ExportFilters, key: int | None) -> VerificationQuery:
-    return VerificationQuery(
-        since=filters.since,
-        until=filters.until,
-        kinds=tuple(k.value for k in filters.kind),
-        sources=tuple(filters.source),
-        zone=filters.zone,
-        side=filters.side,
-        oblast=filters.oblast,
-        agreement_key=key,
-        level=None if filters.level is None else filters.level.value,
-        rule=filters.rule,
-    )
-
-
 @router.get("/exports/findings.geojson", tags=["exports"])
 def export_geojson(
     filters: Annotated[ExportFilters, Query()],
@@ -223,7 +208,7 @@ def export_geojson(
     key = state.active_key()
     with state.lock:
         found = state.policy.mission_findings(
-            principal, state.verification, _export_query(filters, key)
+            principal, state.verification, verification_query(filters, key)
         )
     return findings_geojson(found)
 
@@ -240,7 +225,7 @@ def export_acled(
     names: dict[str, str] = {}
     with state.lock:
         found = state.policy.mission_findings(
-            principal, state.verification, _export_query(filters, key)
+            principal, state.verification, verification_query(filters, key)
         )
     if key is not None:
         _, agreement = state.active_agreement()

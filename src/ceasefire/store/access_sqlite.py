@@ -16,8 +16,6 @@ import logging
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from ceasefire.access.identity import Principal, Role, hash_token, looks_like_to
 from ceasefire.access.policy import ReportWindow
 from ceasefire.access.users import AuditEntry, AuditQuery, UserRecord, checked_user
 from ceasefire.errors import NotFoundError, StoreError
+from ceasefire.store.sqlite import mapped_errors
 from ceasefire.timeutil import from_epoch_us, parse_utc, to_epoch_us
 
 logger = logging.getLogger(__name__)
@@ -33,14 +32,6 @@ logger = logging.getLogger(__name__)
 
 def _now_us() -> int:
     return to_epoch_us(datetime.now(UTC))
-
-
-@contextmanager
-def _mapped(action: str) -> Iterator[None]:
-    try:
-        yield
-    except sqlite3.Error as exc:
-        raise StoreError(f"{action}: {exc}") from exc
 
 
 class SqliteAccess:
@@ -60,7 +51,7 @@ class SqliteAccess:
         self._writer: threading.Thread | None = None
 
     def _connect(self) -> sqlite3.Connection:
-        with _mapped(f"opening {self.path}"):
+        with mapped_errors(f"opening {self.path}"):
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout=10000")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -74,7 +65,7 @@ class SqliteAccess:
         token = new_token()
         user_id = "u-" + secrets.token_hex(4)
         now = _now_us()
-        with self._lock, _mapped("adding a user"):
+        with self._lock, mapped_errors("adding a user"):
             self._conn.execute(
                 "INSERT INTO api_users (id, name, role, party, token_sha256, created_at_us)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -83,7 +74,7 @@ class SqliteAccess:
         return UserRecord(user_id, name, parsed, party, from_epoch_us(now)), token
 
     def users(self) -> list[UserRecord]:
-        with self._lock, _mapped("listing users"):
+        with self._lock, mapped_errors("listing users"):
             rows = self._conn.execute(
                 "SELECT id, name, role, party, created_at_us, revoked_at_us FROM api_users"
                 " ORDER BY created_at_us, id"
@@ -92,7 +83,7 @@ class SqliteAccess:
 
     def revoke(self, user_id: str) -> UserRecord:
         """Revoke a user's token (at once: every request looks the token up)."""
-        with self._lock, _mapped("revoking a user"):
+        with self._lock, mapped_errors("revoking a user"):
             self._conn.execute(
                 "UPDATE api_users SET revoked_at_us = ? WHERE id = ? AND revoked_at_us IS NULL",
                 (_now_us(), user_id),
@@ -110,7 +101,7 @@ class SqliteAccess:
         """The principal of a live token, or None (unknown, malformed or revoked)."""
         if not looks_like_token(token):
             return None
-        with self._lock, _mapped("checking a token"):
+        with self._lock, mapped_errors("checking a token"):
             row = self._conn.execute(
                 "SELECT id, name, role, party FROM api_users"
                 " WHERE token_sha256 = ? AND revoked_at_us IS NULL",
@@ -124,7 +115,7 @@ class SqliteAccess:
 
     def secret(self, name: str) -> bytes:
         """The access component's secret key ``name`` (32 random bytes made on first use)."""
-        with self._lock, _mapped("reading an access key"):
+        with self._lock, mapped_errors("reading an access key"):
             self._conn.execute(
                 "INSERT OR IGNORE INTO access_keys (name, key) VALUES (?, ?)",
                 (name, secrets.token_bytes(32)),
@@ -136,7 +127,7 @@ class SqliteAccess:
 
     def published_reports(self) -> list[ReportWindow]:
         """Every report recorded in the ledger (``ceasefire report`` and replays), oldest first."""
-        with self._lock, _mapped("reading published reports"):
+        with self._lock, mapped_errors("reading published reports"):
             rows = self._conn.execute(
                 "SELECT leaf_index, data FROM ledger_records WHERE kind = 'report'"
                 " ORDER BY leaf_index"
@@ -199,7 +190,7 @@ class SqliteAccess:
             for e in batch
         ]
         try:
-            with self._audit_lock, _mapped("writing the audit log"):
+            with self._audit_lock, mapped_errors("writing the audit log"):
                 conn = self._audit_conn
                 conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -239,7 +230,7 @@ class SqliteAccess:
             "SELECT id, at_us, user_id, role, party, action, target, params_json, status"
             f" FROM audit_log WHERE {' AND '.join(clauses)} ORDER BY id LIMIT ?"
         )
-        with self._lock, _mapped("reading the audit log"):
+        with self._lock, mapped_errors("reading the audit log"):
             rows = self._conn.execute(sql, [*params, int(query.limit)]).fetchall()
         return [
             AuditEntry(

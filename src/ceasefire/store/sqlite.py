@@ -69,7 +69,7 @@ def _now_us() -> int:
 
 
 @contextmanager
-def _mapped(action: str) -> Iterator[None]:
+def mapped_errors(action: str) -> Iterator[None]:
     """Turn sqlite3 failures into StoreError with a message a user can act on."""
     try:
         yield
@@ -101,7 +101,7 @@ class SQLiteStore:
         self.ledger_enabled = ledger
         if ledger:
             synchronous = "FULL"  # a record is acknowledged only once durable
-        with _mapped(f"opening {self.path}"):
+        with mapped_errors(f"opening {self.path}"):
             self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             # 16 KiB pages: fewer WAL frames per commit (~8 % faster bulk ingest, measured)
             self._conn.execute("PRAGMA page_size=16384")
@@ -144,7 +144,7 @@ class SQLiteStore:
         outer one, and a failure inside rolls back only its own part before re-raising (so
         several writes, e.g. a group commit of submissions, can share one commit).
         """
-        with _mapped(action):
+        with mapped_errors(action):
             if self._conn.in_transaction:
                 self._savepoints += 1
                 name = f"ceasefire_{self._savepoints}"
@@ -184,7 +184,7 @@ class SQLiteStore:
                 )
             for number in range(current, len(migrations)):
                 # executescript runs the migration and the version bump as one transaction
-                with _mapped(f"migrating {self.path}: {component} schema {number + 1}"):
+                with mapped_errors(f"migrating {self.path}: {component} schema {number + 1}"):
                     try:
                         self._conn.executescript(
                             f"BEGIN IMMEDIATE;\n{migrations[number]}\n"
@@ -305,12 +305,12 @@ class SQLiteStore:
         ~4 MB of commits; one checkpoint per file instead of dozens is ~15 % faster on a
         large ingest. Every commit stays as durable as without this.
         """
-        with _mapped("starting a bulk write"):
+        with mapped_errors("starting a bulk write"):
             self._conn.execute("PRAGMA wal_autocheckpoint=0")
         try:
             yield
         finally:
-            with _mapped("checkpointing the write-ahead log"):
+            with mapped_errors("checkpointing the write-ahead log"):
                 self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 self._conn.execute(f"PRAGMA wal_autocheckpoint={_AUTOCHECKPOINT_PAGES}")
 
@@ -515,7 +515,7 @@ class SQLiteStore:
         if not self.ledger_enabled:
             raise StoreError("the evidence ledger is off for this store")
         if self._conn.in_transaction:
-            with _mapped(f"appending a {kind} record to the ledger"):
+            with mapped_errors(f"appending a {kind} record to the ledger"):
                 return self.ledger.append_record(kind, record)
         with self.transaction(f"appending a {kind} record to the ledger"):
             return self.ledger.append_record(kind, record)
@@ -529,7 +529,7 @@ class SQLiteStore:
         if not self.ledger_enabled:
             raise StoreError("the evidence ledger is off for this store")
         if self._conn.in_transaction:
-            with _mapped(f"appending {len(records)} records to the ledger"):
+            with mapped_errors(f"appending {len(records)} records to the ledger"):
                 return self.ledger.append_records(records)
         with self.transaction(f"appending {len(records)} records to the ledger"):
             return self.ledger.append_records(records)
@@ -674,7 +674,7 @@ class SQLiteStore:
             f"{where} ORDER BY o.observed_at_us, o.rowid{limit}"
         )
         key = query.agreement_key if query.agreement_key is not None else -1
-        with _mapped("reading observations"):
+        with mapped_errors("reading observations"):
             rows = self._conn.execute(sql, [key, key, *params]).fetchall()
         names = {bit: zone for zone, bit in self._zone_bits(key).items()} if key >= 0 else {}
         return [
@@ -709,7 +709,7 @@ class SQLiteStore:
             f" ON a.agreement_key=? AND a.obs_rowid=o.rowid{where}"
         )
         key = query.agreement_key if query.agreement_key is not None else -1
-        with _mapped("counting observations"):
+        with mapped_errors("counting observations"):
             (count,) = self._conn.execute(sql, [key, *params]).fetchone()
         return int(count)
 
