@@ -6,10 +6,13 @@ variables and passed inward; nothing creates a settings instance on import.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_SECONDS = re.compile(r"\s*\d+(?:\.\d+)?\s*")
 
 
 class Settings(BaseSettings):
@@ -52,6 +55,13 @@ class Settings(BaseSettings):
     )
     ledger_witness_quorum: int = Field(
         default=1, ge=1, description="Witness cosignatures a checkpoint needs to be published."
+    )
+    ledger_checkpoint_every: float = Field(
+        default=0.0,
+        ge=0,
+        description="`ceasefire serve` signs and stores a ledger checkpoint at startup and then "
+        "this often: seconds, or a duration like `--every` takes (30s, 15m, 1h); 0 (the "
+        "default) turns it off. Needs the key CEASEFIRE_LEDGER_KEY.",
     )
 
     verify_link_slack_m: float = Field(
@@ -162,6 +172,20 @@ class Settings(BaseSettings):
         description="Early warning: a warning is issued only when its probability is at least "
         "this, and at least the threshold fitted for one false alarm per area per 30 days.",
     )
+
+    @field_validator("ledger_checkpoint_every", mode="before")
+    @classmethod
+    def _interval(cls, value: object) -> object:
+        """A bare number is seconds; anything else is read as ``--every`` reads it."""
+        if isinstance(value, str) and not _SECONDS.fullmatch(value):
+            from ceasefire.errors import InputError
+            from ceasefire.ledger_ops import parse_interval
+
+            try:
+                return parse_interval(value)
+            except InputError as exc:
+                raise ValueError(exc.message) from None
+        return value
 
     def store_url(self) -> str:
         """The store URL, defaulting to a SQLite file inside the workspace."""

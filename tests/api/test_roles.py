@@ -144,8 +144,13 @@ def _check_incidents(who: str, r: httpx.Response, w: ApiWorld, seen: Seen) -> No
     ids = {i["incident_id"] for i in items}
     if who in MISSION:
         expected = set(seen.incidents)
-    elif who in LIAISONS:
-        expected = {k for k, i in seen.incidents.items() if i["side"] == PARTY[who]}
+    elif who in LIAISONS:  # on its side, and the incidents of the findings concerning it
+        party = PARTY[who]
+        expected = {k for k, i in seen.incidents.items() if i["side"] == party} | {
+            f["incident_id"]
+            for f in seen.findings.values()
+            if party in (f["responsible"], f["computed_responsible"], f["side"])
+        }
     else:  # guarantor
         expected = {
             k for k, i in seen.incidents.items() if i["level"] in ("corroborated", "confirmed")

@@ -6,8 +6,9 @@ themselves (beyond who may call an endpoint at all). The rules (docs/api.md#role
 * monitor: its own field reports (observations it submitted: ``submitted_by`` is its user id);
 * analyst, chief: the mission's whole record, source identities included;
 * liaison of party P: findings concerning P (P is computed or effectively responsible, or
-  the finding lies on P's side), incidents on P's side, P's replies only, coverage gaps;
-  evidence only as source type and opaque reference;
+  the finding lies on P's side), incidents on P's side and the incidents of those findings
+  (wherever they lie: a finding's ``incident_id`` never leads to a 404), P's replies only,
+  coverage gaps; evidence only as source type and opaque reference;
 * guarantor: corroborated and confirmed findings and incidents, every party's replies,
   coverage gaps; evidence only as source type and opaque reference;
 * public (and a monitor reading reports): published findings only (inside the window of a published report, at least
@@ -150,18 +151,23 @@ class Policy:
             out.append(replace(ref, role=role, uid=uid if mission else None))
         return tuple(out)
 
+    def sees_finding(
+        self, principal: Principal, f: StoredFinding, level: str, responsible: str
+    ) -> bool:
+        """Whether ``principal`` may see ``f``, given its effective level and responsible."""
+        role = principal.role
+        if role is Role.LIAISON:
+            return self.concerns(principal, f, responsible)
+        if role is Role.GUARANTOR:
+            return level in GUARANTOR_LEVELS
+        return role in MISSION_ROLES
+
     def finding_view(self, principal: Principal, f: StoredFinding) -> FindingView | None:
         """The finding as ``principal`` may see it, or None when it may not see it at all."""
         state = effective_state(f.level, f.responsible, f.confidence, f.decisions)
-        role = principal.role
-        if role is Role.LIAISON:
-            if not self.concerns(principal, f, state.responsible):
-                return None
-        elif role is Role.GUARANTOR:
-            if state.level not in GUARANTOR_LEVELS:
-                return None
-        elif role not in MISSION_ROLES:
+        if not self.sees_finding(principal, f, state.level, state.responsible):
             return None
+        role = principal.role
         mission = role in MISSION_ROLES
         replies = f.replies
         if role is Role.LIAISON:
@@ -241,12 +247,30 @@ class Policy:
 
     # --- incidents -------------------------------------------------------------------------
 
-    def incident_view(self, principal: Principal, i: StoredIncident) -> IncidentView | None:
+    def behind_findings(self, principal: Principal, repo: VerificationRepository) -> frozenset[str]:
+        """For a liaison, the incidents of the findings it may see (it may read them too, so
+        a finding's ``incident_id`` leads somewhere); empty for any other role."""
+        if principal.role is not Role.LIAISON or principal.party is None:
+            return frozenset()
+        out: set[str] = set()
+        for f in repo.findings(VerificationQuery()):
+            state = effective_state(f.level, f.responsible, f.confidence, f.decisions)
+            if self.sees_finding(principal, f, state.level, state.responsible):
+                out.add(f.incident_id)
+        return frozenset(out)
+
+    def incident_view(
+        self, principal: Principal, i: StoredIncident, behind: frozenset[str] = frozenset()
+    ) -> IncidentView | None:
+        """The incident as ``principal`` may see it, or None; ``behind``: the incidents of the
+        findings a liaison may see (``behind_findings``)."""
         s = i.state
         level = s.verification.level.value
         role = principal.role
         if role is Role.LIAISON:
-            if s.side != principal.party:
+            if principal.party is None:
+                return None
+            if s.side != principal.party and i.incident_id not in behind:
                 return None
         elif role is Role.GUARANTOR:
             if level not in GUARANTOR_LEVELS:
@@ -279,14 +303,15 @@ class Policy:
         if principal.role not in (*MISSION_ROLES, Role.LIAISON, Role.GUARANTOR):
             raise _deny(principal, "incidents")
         stored = repo.incidents(replace(query, limit=None))
-        return [v for i in stored if (v := self.incident_view(principal, i)) is not None]
+        behind = self.behind_findings(principal, repo)
+        return [v for i in stored if (v := self.incident_view(principal, i, behind)) is not None]
 
     def incident(
         self, principal: Principal, repo: VerificationRepository, incident_id: str
     ) -> IncidentView:
         for i in repo.incidents(VerificationQuery()):
             if i.incident_id == incident_id:
-                view = self.incident_view(principal, i)
+                view = self.incident_view(principal, i, self.behind_findings(principal, repo))
                 if view is not None:
                     return view
                 break

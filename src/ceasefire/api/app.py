@@ -15,11 +15,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 import ceasefire
 from ceasefire.api.auth import TokenCache, current_principal
+from ceasefire.api.checkpoint_schedule import CheckpointSchedule
 from ceasefire.api.errors import install_error_handlers
 from ceasefire.api.guard import FastPaths, RequestGuard
 from ceasefire.api.introspect import api_routes
@@ -66,6 +68,7 @@ def _fast_paths(app: FastAPI, handlers: FastHandlers) -> FastPaths:
 
 def create_app(settings: Settings, *, routers: tuple[str, ...] = ROUTERS) -> FastAPI:
     """The API over the workspace of ``settings`` (opened now, closed on shutdown)."""
+    schedule = CheckpointSchedule.from_settings(settings)  # refuses a missing key now
     state = ApiState.open(settings)
 
     @asynccontextmanager
@@ -75,9 +78,13 @@ def create_app(settings: Settings, *, routers: tuple[str, ...] = ROUTERS) -> Fas
         # request for ~140 ms under the field-report load (docs/benchmarks.md).
         gc.collect()
         gc.freeze()
+        if schedule is not None:
+            schedule.start()  # CEASEFIRE_LEDGER_CHECKPOINT_EVERY
         try:
             yield
         finally:
+            if schedule is not None:
+                await run_in_threadpool(schedule.stop)
             gc.unfreeze()
             state.close()
 
