@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,19 +32,6 @@ import pytest
 from ceasefire.agreement.loader import example_agreement_dir
 from ceasefire.demo import sample_path
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
 CLI = Path(sys.executable).with_name("ceasefire")
 TOKEN = re.compile(r"cf_[A-Za-z0-9_-]{43}")
 
@@ -70,12 +56,6 @@ USERS: dict[str, tuple[str, str | None]] = {
     "liaison-RU": ("liaison", "RU"),
     "guarantor": ("guarantor", "US"),
 }
-
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"{CHROMIUM} is absent: install Debian's chromium (make system-deps, as root)",
-)
 
 
 # ---------------------------------------------------------------- the server
@@ -250,35 +230,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 # ---------------------------------------------------------------- the browser
 
 
-@pytest.fixture(scope="module")
-def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A headless chromium with a fresh user-data directory."""
-    from playwright.sync_api import sync_playwright
-
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1440, "height": 900},
-            service_workers="block",
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-            shutil.rmtree(profile, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def artifacts() -> Path:
-    """Where screenshots go (gitignored)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS
-
-
 @dataclass
 class PageLog:
     """What went wrong in the page: console errors, uncaught exceptions, failed requests."""
@@ -290,20 +241,13 @@ class PageLog:
 
 
 @pytest.fixture
-def page(browser_context: Any) -> Iterator[tuple[Any, PageLog]]:
+def page(
+    browser_context: Any, record_errors: Callable[[Any, list[str]], None]
+) -> Iterator[tuple[Any, PageLog]]:
     """A fresh tab (its own session storage, so signed out) that records every error."""
     tab = browser_context.new_page()
     log = PageLog()
-    tab.on(
-        "console",
-        lambda m: log.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
-    )
-    tab.on("pageerror", lambda e: log.errors.append(f"page error: {e}"))
-    tab.on("requestfailed", lambda r: log.errors.append(f"failed: {r.url} {r.failure}"))
-    tab.on(
-        "response",
-        lambda r: log.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
-    )
+    record_errors(tab, log.errors)
     try:
         yield tab, log
     finally:

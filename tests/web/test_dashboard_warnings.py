@@ -11,10 +11,9 @@ must neither draw anything nor even ask.
 from __future__ import annotations
 
 import json
-import shutil
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,18 +30,6 @@ from ceasefire.store.warnings_sqlite import SqliteWarnings
 from ceasefire.warning.model import WarningEvent, WarningRecord, WarningSignal
 from ceasefire.workspace import Workspace
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 NOTE = "made up for the dashboard warning tests"
 USERS: dict[str, tuple[str, str | None]] = {
     "analyst": ("analyst", None),
@@ -51,11 +38,6 @@ USERS: dict[str, tuple[str, str | None]] = {
     "liaison-UA": ("liaison", "UA"),
     "monitor": ("monitor", None),
 }
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"{CHROMIUM} is absent: install Debian's chromium (make system-deps, as root)",
-)
 
 
 def _made_up(
@@ -124,27 +106,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield Site(url, tokens)
 
 
-@pytest.fixture(scope="module")
-def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    profile = tmp_path_factory.mktemp("chromium-profile-warnings")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1440, "height": 900},
-            service_workers="block",
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-            shutil.rmtree(profile, ignore_errors=True)
-
-
 @dataclass
 class Tab:
     """A browser tab, with every error it met and every warnings request it made."""
@@ -158,19 +119,10 @@ class Tab:
 
 
 @pytest.fixture
-def tab(browser_context: Any) -> Iterator[Tab]:
+def tab(browser_context: Any, record_errors: Callable[[Any, list[str]], None]) -> Iterator[Tab]:
     page = browser_context.new_page()
     out = Tab(page)
-    page.on(
-        "console",
-        lambda m: out.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
-    )
-    page.on("pageerror", lambda e: out.errors.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: out.errors.append(f"failed: {r.url} {r.failure}"))
-    page.on(
-        "response",
-        lambda r: out.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
-    )
+    record_errors(page, out.errors)
     page.on(
         "request",
         lambda r: out.warning_requests.append(r.url) if "/api/v1/warnings" in r.url else None,
@@ -232,7 +184,9 @@ def test_readers_see_every_warning_on_the_map_and_in_the_list(
     tab.assert_clean()
 
 
-def test_a_warning_opens_with_its_drivers_and_lead_time(site: Site, tab: Tab) -> None:
+def test_a_warning_opens_with_its_drivers_and_lead_time(
+    site: Site, tab: Tab, artifacts: Path
+) -> None:
     open_as(tab, site, "analyst")
     top = max(site.warnings("analyst"), key=lambda w: w["probability"])
     tab.page.locator(f"#warning-list .warning-item[data-id='{top['warning_id']}']").click()
@@ -243,8 +197,7 @@ def test_a_warning_opens_with_its_drivers_and_lead_time(site: Site, tab: Tab) ->
     assert f"{top['lead_time_s'] / 3600:g} h" in text
     driver = top["drivers"][0]
     assert NOTE in text and f"{driver['value']:g}" in text
-    ARTIFACTS.mkdir(exist_ok=True)
-    tab.page.screenshot(path=str(ARTIFACTS / "dashboard-warnings.png"))
+    tab.page.screenshot(path=str(artifacts / "dashboard-warnings.png"))
     tab.assert_clean()
 
 

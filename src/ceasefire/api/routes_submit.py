@@ -23,7 +23,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 from pathlib import PurePath
 from typing import Annotated, Any
 
@@ -294,53 +293,11 @@ class EvidenceForm(BaseModel):
     )
 
 
-class CustodyOut(BaseModel):
-    event: str
-    from_holder: str | None
-    to_holder: str
-    by: str
-    at: datetime
-    purpose: str
-    note: str
-    leaf_index: int
-
-
-class EvidenceOut(BaseModel):
-    sha256: str
-    size: int
-    media_type: str
-    file_name: str
-    captured_by: str
-    device: str
-    captured_at: datetime
-    sha256_at_capture: str | None
-    added_by: str
-    added_at: datetime
-    leaf_index: int
-    custody: list[CustodyOut]
-
-    @classmethod
-    def of(cls, item: EvidenceItem) -> EvidenceOut:
-        return cls(
-            sha256=item.sha256,
-            size=item.size,
-            media_type=item.media_type,
-            file_name=item.file_name,
-            captured_by=item.captured_by,
-            device=item.device,
-            captured_at=item.captured_at,
-            sha256_at_capture=item.sha256_at_capture,
-            added_by=item.added_by,
-            added_at=item.added_at,
-            leaf_index=item.leaf_index,
-            custody=[CustodyOut.model_validate(e, from_attributes=True) for e in item.custody],
-        )
-
-
 @router.post(
     "/evidence",
     status_code=201,
-    response_model=EvidenceOut,
+    # the core's record is the answer: FastAPI serialises the dataclass as it is
+    response_model=EvidenceItem,
     responses={
         409: {"description": "Taken in before, or the bytes differ from the stated hash."},
         413: {"description": "Larger than `CEASEFIRE_API_MAX_UPLOAD_BYTES`."},
@@ -350,7 +307,7 @@ async def upload_evidence(
     request: Request,
     form: Annotated[EvidenceForm, Form(media_type="multipart/form-data")],
     principal: Annotated[Principal, Depends(require(Role.MONITOR))],
-) -> EvidenceOut:
+) -> EvidenceItem:
     """Take in an evidence file with its custody record (content-addressed, in the ledger)."""
     service = _service(request)
     files = getattr(request.app.state, _EVIDENCE)
@@ -374,7 +331,7 @@ async def upload_evidence(
         await form.file.close()
     item = await _in_writer(service, lambda: record_evidence(_store(service), stored, intake))
     assert isinstance(item, EvidenceItem)
-    return EvidenceOut.of(item)
+    return item
 
 
 def _store(service: SubmissionService) -> SQLiteStore:
