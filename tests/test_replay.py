@@ -55,6 +55,41 @@ def test_replay_writes_window_and_daily_reports_with_counts_from_the_store(tmp_p
             assert sum(day.observations_by_source.values()) == day.observations
     markdown = result.reports["md"].read_text()
     assert "as if in force" in markdown and "## Coverage gaps" in markdown
+    assert "## Warnings" in markdown
+
+
+def test_replay_issues_and_stores_each_days_warnings_before_its_report(tmp_path: Path) -> None:
+    from ceasefire.settings import Settings
+    from ceasefire.store.warnings_sqlite import SqliteWarnings, WarningQuery
+
+    inputs = [(get_source(source), sample_path(name)) for source, name in SAMPLES]
+    # at this floor 2023-01-13 has no warning, 2023-01-09 some: both kinds of section
+    start, end = datetime(2023, 1, 9, tzinfo=UTC), datetime(2023, 1, 14, tzinfo=UTC)
+    settings = Settings(workspace=tmp_path / "ws", warning_min_probability=0.2)
+    result = replay(
+        example_agreement_dir(),
+        start,
+        end,
+        inputs,
+        tmp_path / "ws",
+        formats=["md"],
+        settings=settings,
+    )
+    assert [r.day.isoformat() for r in result.issued] == [d.day for d in result.days]
+    assert [d.warnings for d in result.days] == [len(r.warnings) for r in result.issued]
+    assert all(r.forecast for r in result.issued)
+    with Workspace.open(tmp_path / "ws") as ws:
+        stored = SqliteWarnings(ws.store).query(WarningQuery(since=start, until=end))
+    assert len(stored) == result.warnings
+    assert all(s.record.probability >= 0.2 for s in stored)
+    for day, issued in zip(result.days, result.issued, strict=True):
+        html = result.reports[f"{day.day}.html"].read_text()
+        assert "Warnings" in html
+        if issued.warnings:
+            assert all(w.warning_id in html for w in issued.warnings)
+        else:
+            assert "No warnings were valid in this window." in html
+    assert {bool(r.warnings) for r in result.issued} == {True, False}
 
 
 def test_replay_refuses_an_empty_window(tmp_path: Path) -> None:
@@ -85,6 +120,7 @@ def test_report_and_replay_commands(
         "md",
     )
     assert code == 0 and "2023-01-06" in out and "window report (md)" in out
+    assert "warnings" in out  # the per-day table counts each day's warnings
     # the replay records its reports in its own ledger but signs nothing
     assert not list((ws / "outputs").glob("*.checkpoint"))
     with Workspace.open(ws) as opened:

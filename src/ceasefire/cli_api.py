@@ -121,6 +121,7 @@ def serve(
 ) -> None:
     """Serve the HTTP API (and the dashboard) on the workspace until interrupted."""
     import logging
+    import signal
 
     import uvicorn
 
@@ -139,6 +140,9 @@ def serve(
         f"ceasefire API on http://{settings.api_host}:{settings.api_port}/ "
         f"(workspace {settings.workspace}); OpenAPI at /openapi.json"
     )
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again for the handler
+    # it found: make that handler a clean exit, so process managers see status 0
+    signal.signal(signal.SIGTERM, _exit_after_shutdown)
     uvicorn.run(
         app,
         host=settings.api_host,
@@ -147,6 +151,10 @@ def serve(
         proxy_headers=False,
         server_header=False,
     )
+
+
+def _exit_after_shutdown(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def register(app: typer.Typer) -> None:

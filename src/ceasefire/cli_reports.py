@@ -153,7 +153,12 @@ def print_replay(result: object) -> None:
     console.print(ingested)
     levels = ("reported", "corroborated", "confirmed", "rejected")
     days = Table(
-        "day (UTC)", "observations by source", *levels, "findings by rule", title="per day"
+        "day (UTC)",
+        "observations by source",
+        *levels,
+        "findings by rule",
+        "warnings",
+        title="per day",
     )
     for d in result.days:
         rules = ", ".join(f"{rule} {n}" for rule, n in sorted(d.findings_by_rule.items()))
@@ -163,6 +168,7 @@ def print_replay(result: object) -> None:
             sources,
             *(str(d.findings_by_level.get(level, 0)) for level in levels),
             rules,
+            str(d.warnings),
         )
     console.print(days)
     daily = [path for name, path in result.reports.items() if "." in name]

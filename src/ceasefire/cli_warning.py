@@ -52,6 +52,15 @@ def backtest(
         Path | None,
         typer.Option("--agreement", help="Agreement whose oblasts to use [the shipped example]."),
     ] = None,
+    horizon_days: Annotated[
+        int,
+        typer.Option(
+            "--horizon-days",
+            min=0,
+            max=28,
+            help="Also score warnings for this many days from each origin (0: day-ahead only).",
+        ),
+    ] = 7,
 ) -> None:
     """Fit on the earlier data, forecast each held-out day from the days before it, score."""
     from ceasefire.agreement.loader import example_agreement_dir, load_agreement
@@ -83,7 +92,7 @@ def backtest(
             day_task = progress.add_task(f"backtest {key}", total=days)
             return lambda: progress.advance(day_task)
 
-        results = run_backtest(series, axis, targets, holdout_days, on_target)
+        results = run_backtest(series, axis, targets, holdout_days, on_target, horizon_days)
     output.mkdir(parents=True, exist_ok=True)
     rows = summary(results)
     (output / "results.json").write_text(json.dumps(rows, indent=2) + "\n")
@@ -91,6 +100,8 @@ def backtest(
     plots = write_plots(results, output)
     console.print(_scores_table(results))
     console.print(_warnings_table(results))
+    if any(r.window is not None for r in results):
+        console.print(_window_table(results))
     total = time.perf_counter() - started
     console.print(f"fit_seconds: {sum(r.fit_seconds for r in results):.1f}")
     console.print(f"backtest_seconds: {total:.1f}")
@@ -146,6 +157,41 @@ def _warnings_table(results: list[TargetResult]) -> Table:
             f"{_num(r.tuned.recall, 2)} / {_num(r.tuned.precision, 2)}",
             f"{_num(r.at_budget.recall, 2)} / {_num(r.at_budget.precision, 2)}",
             _num(r.median_lead_hours, 1),
+        )
+    return table
+
+
+def _window_table(results: list[TargetResult]) -> Table:
+    horizon = next(r.window.horizon for r in results if r.window is not None)
+    table = Table(
+        title=f"Warnings for the next {horizon} days on the hold-out "
+        "(renewal after 7 quiet days, or a busier run than 9 in 10 of the last quarter's)"
+    )
+    for name in (
+        "series",
+        "origins",
+        "base rate",
+        "BSS vs best ref.",
+        "AUC-PR (clim., recent)",
+        "recall / precision (<=1 FA/area/30 d)",
+        "recall / precision (prec. 0.5 on fit)",
+        "median lead (h)",
+    ):
+        table.add_column(name, justify="right" if name != "series" else "left")
+    for r in results:
+        w = r.window
+        if w is None:
+            continue
+        ap = w.auc_pr
+        table.add_row(
+            r.key,
+            str(w.origins),
+            _num(w.base_rate),
+            _num(w.brier_skill),
+            f"{_num(ap[w.model])} ({_num(ap['climatology'])}, {_num(ap['recent runs'])})",
+            f"{_num(w.at_fitted_budget.recall, 2)} / {_num(w.at_fitted_budget.precision, 2)}",
+            f"{_num(w.at_fitted_precision.recall, 2)} / {_num(w.at_fitted_precision.precision, 2)}",
+            _num(w.median_lead_hours, 1),
         )
     return table
 

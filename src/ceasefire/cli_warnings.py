@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -19,6 +20,7 @@ from ceasefire.console import option_time, settings_for
 from ceasefire.errors import CeasefireError, InputError
 
 if TYPE_CHECKING:
+    from ceasefire.settings import Settings
     from ceasefire.store.warnings_sqlite import StoredWarning
     from ceasefire.warning.model import WarningRecord
     from ceasefire.workspace import Workspace
@@ -79,17 +81,35 @@ def _table(rows: Sequence[StoredWarning], title: str) -> Table:
     return table
 
 
-def _issuer() -> Callable[[Workspace, date], Sequence[WarningRecord]]:
-    """``issue_warnings`` of the forecasting part, imported only when asked for: the rest of
-    the command line works without it."""
+def _issuer() -> ModuleType:
+    """The forecasting part's issuer module, imported only when asked for: the rest of the
+    command line works without it."""
     try:
-        module = importlib.import_module(ISSUER_MODULE)
+        return importlib.import_module(ISSUER_MODULE)
     except ModuleNotFoundError as exc:
         if exc.name != ISSUER_MODULE:
             raise
         raise CeasefireError(f"issuing warnings needs {ISSUER_MODULE}, which is missing") from None
-    issuer: Callable[[Workspace, date], Sequence[WarningRecord]] = module.issue_warnings
-    return issuer
+
+
+def _issue(
+    ws: Workspace, day: date, settings: Settings
+) -> tuple[Sequence[WarningRecord], list[tuple[str, str]]]:
+    """The day's warnings and the (series, reason) of each series not forecast."""
+    module = _issuer()
+    issue_day = getattr(module, "issue_day", None)
+    if issue_day is None:  # an issuer that gives no reasons
+        records: Sequence[WarningRecord] = module.issue_warnings(ws, day)
+        return records, []
+    result = issue_day(ws, day, settings)
+    return result.warnings, [(s.series, s.reason) for s in result.skipped]
+
+
+def _skipped_table(skipped: Sequence[tuple[str, str]], day: date) -> Table:
+    table = Table("signal or series", "why not forecast", title=f"not forecast for {day}")
+    for series, reason in skipped:
+        table.add_row(series, reason)
+    return table
 
 
 @warnings_app.command("issue")
@@ -97,20 +117,24 @@ def issue(
     day: Annotated[str, typer.Option(help="Issue the warnings for this UTC day, YYYY-MM-DD.")],
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Issue the warnings for a day from the data before it; store them in the ledger."""
+    """Issue the warnings for a day from the data before it; store them in the ledger.
+
+    Prints the signals and series not forecast and why (above all: data for the day before
+    not delivered yet, so a missing day is not read as a quiet one)."""
     from ceasefire.store.warnings_sqlite import SqliteWarnings
     from ceasefire.workspace import Workspace
 
     wanted = _day(day)
-    issue_warnings = _issuer()
     settings = settings_for(workspace)
     with Workspace.open(settings.workspace, settings) as ws:
-        records = issue_warnings(ws, wanted)
+        records, skipped = _issue(ws, wanted, settings)
         written = SqliteWarnings(ws.store).add(records)
     console.print(_table(written.added, f"warnings issued for {wanted:%Y-%m-%d}"))
+    if skipped:
+        console.print(_skipped_table(skipped, wanted))
     console.print(
         f"{len(written.added)} new warning(s) stored, each a ledger leaf; "
-        f"{written.duplicates} already stored"
+        f"{written.duplicates} already stored; {len(skipped)} signal(s) or series not forecast"
     )
 
 

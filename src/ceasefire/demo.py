@@ -133,3 +133,8 @@ def _replay_truce(root: Path, console: Console) -> None:
     console.print("replaying 2022-12-30 to 2023-01-14 as if the agreement had been in force")
     result = replay(example_agreement_dir(), *TRUCE_WINDOW, inputs, root / "replay-christmas-truce")
     print_replay(result)
+    per_day = ", ".join(f"{r.day:%m-%d} {len(r.warnings)}" for r in result.issued)
+    console.print(
+        f"warnings issued and stored for each replayed day ({per_day}): {result.warnings} in "
+        f"all, {result.warning_seconds:.1f} s; shown in each daily report and on its map"
+    )

@@ -3,14 +3,17 @@
 A replay creates a fresh workspace, loads the agreement, moves its effective time to the
 start of the window (rules without their own ``after`` then apply from there; zone
 deadlines keep theirs), ingests the given files, assesses zones, groups and judges the
-window, and writes a report for the whole window and one for each UTC day in it.
+window, issues and stores the early warnings of each UTC day in it (from the data before
+that day, ``warning.issue``), and writes a report for the whole window and one for each
+day, each with its Warnings section.
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,10 +25,14 @@ from ceasefire.ingest import IngestSummary, ingest_file
 from ceasefire.observations.sources.base import Source
 from ceasefire.reports.build import build_report
 from ceasefire.reports.from_verification import providers
+from ceasefire.reports.from_warnings import mission_warnings
 from ceasefire.reports.publish import publish_report
 from ceasefire.reports.render import FORMATS, write_report
+from ceasefire.settings import Settings
 from ceasefire.store.verification_sqlite import SqliteVerification
+from ceasefire.store.warnings_sqlite import SqliteWarnings
 from ceasefire.verification.pipeline import RunSummary, verify_window
+from ceasefire.warning.issue import IssueResult, issue_day
 from ceasefire.workspace import MARKER, Workspace
 from ceasefire.zones.engine import ZoneEngine
 
@@ -41,6 +48,7 @@ class DayCount:
     observations_by_source: dict[str, int]
     findings_by_level: dict[str, int]
     findings_by_rule: dict[str, int]
+    warnings: int = 0  # warnings issued for the day
 
 
 @dataclass(slots=True)
@@ -50,6 +58,12 @@ class ReplayResult:
     verification: RunSummary | None = None
     reports: dict[str, Path] = field(default_factory=dict)
     days: list[DayCount] = field(default_factory=list)
+    issued: list[IssueResult] = field(default_factory=list)  # the warnings issue of each day
+    warning_seconds: float = 0.0  # time spent issuing and storing them
+
+    @property
+    def warnings(self) -> int:
+        return sum(len(r.warnings) for r in self.issued)
 
 
 def as_in_force_from(agreement: Agreement, start: datetime) -> Agreement:
@@ -65,6 +79,27 @@ def _fresh(root: Path) -> Workspace:
     return Workspace.init(root)
 
 
+def _days(start: datetime, end: datetime) -> Iterator[datetime]:
+    """00:00 UTC of every day overlapping ``[start, end)``."""
+    day = start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    while day < end:
+        yield day
+        day += timedelta(days=1)
+
+
+def _issue_warnings(
+    ws: Workspace, start: datetime, end: datetime, settings: Settings, result: ReplayResult
+) -> None:
+    """Issue and store each day's warnings, as the mission would have at 00:00 UTC."""
+    began = time.perf_counter()
+    repo = SqliteWarnings(ws.store)
+    for day in _days(start, end):
+        issued = issue_day(ws, day.date(), settings)
+        repo.add(issued.warnings)
+        result.issued.append(issued)
+    result.warning_seconds = time.perf_counter() - began
+
+
 def replay(
     agreement_dir: Path,
     start: datetime,
@@ -74,8 +109,11 @@ def replay(
     *,
     formats: Sequence[str] = FORMATS,
     step: Callable[[str], None] | None = None,
+    settings: Settings | None = None,
 ) -> ReplayResult:
-    """Replay ``[start, end)`` into a fresh workspace; reports go to ``WORKSPACE/outputs``."""
+    """Replay ``[start, end)`` into a fresh workspace; reports go to ``WORKSPACE/outputs``.
+
+    ``settings`` gives the warning settings (default: the environment's)."""
     if end <= start:
         raise CeasefireError("--to must be after --from")
     say = step or (lambda _what: None)
@@ -91,6 +129,9 @@ def replay(
         say("grouping and judging")
         repo = SqliteVerification(ws.store)
         result.verification = verify_window(ws.store, repo, agreement, record.key, start, end)
+        say("issuing the warnings of each day")
+        _issue_warnings(ws, start, end, settings or Settings(workspace=ws.root), result)
+        warnings_in = mission_warnings(ws.store)
         findings_in, gaps_in = providers(ws.store, repo, record.key)
         stem = f"replay-{start:%Y%m%dT%H%M}-{end:%Y%m%dT%H%M}"
         title = (
@@ -107,14 +148,14 @@ def replay(
             findings_in=findings_in,
             gaps_in=gaps_in,
             title=title,
+            warnings_in=warnings_in,
         )
         written = write_report(report, ws.outputs, stem, formats)
         # recorded in the replay's own ledger; never signed with the mission's key, since a
         # replay's log is not the mission's log and must not pass for a version of it
         publish_report(ws.store, report, record, written, None)
         result.reports.update(written)
-        day = start.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-        while day < end:
+        for day, issued in zip(_days(start, end), result.issued, strict=True):
             next_day = day + timedelta(days=1)
             say(f"writing the report of {day:%Y-%m-%d}")
             daily = build_report(
@@ -125,6 +166,7 @@ def replay(
                 next_day,
                 findings_in=findings_in,
                 gaps_in=gaps_in,
+                warnings_in=warnings_in,
             )
             written = write_report(daily, ws.outputs, f"daily-{day:%Y-%m-%d}", ["html"])
             publish_report(ws.store, daily, record, written, None)
@@ -140,7 +182,13 @@ def replay(
             by_source = next(t for t in daily.tables if t.dimension == "source")
             sources = {row.label: row.current for row in by_source.rows if row.current}
             result.days.append(
-                DayCount(f"{day:%Y-%m-%d}", observations, sources, by_level, by_rule)
+                DayCount(
+                    f"{day:%Y-%m-%d}",
+                    observations,
+                    sources,
+                    by_level,
+                    by_rule,
+                    len(issued.warnings),
+                )
             )
-            day = next_day
     return result

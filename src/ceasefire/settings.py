@@ -173,6 +173,14 @@ class Settings(BaseSettings):
         "this, and at least the threshold fitted for one false alarm per area per 30 days.",
     )
 
+    warning_levels: str = Field(
+        default="national,oblast,cell",
+        pattern=r"^\s*(national|oblast|cell)(\s*,\s*(national|oblast|cell))*\s*$",
+        description="Early warning: the levels `issue_warnings` (and the replay) issue for, "
+        "comma-separated: `national` (the whole country), `oblast`, `cell` (25 km cells with "
+        "any activity in the history window).",
+    )
+
     @field_validator("ledger_checkpoint_every", mode="before")
     @classmethod
     def _interval(cls, value: object) -> object:

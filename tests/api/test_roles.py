@@ -300,8 +300,12 @@ def _check_observation_proof(who: str, r: httpx.Response, w: ApiWorld, seen: See
     assert "MADE-UP-MONITOR-OWN" in r.json()["leaf_data"]
 
 
-def _check_no_warnings(who: str, r: httpx.Response, w: ApiWorld, seen: Seen) -> None:
-    assert _items(r) == []
+def _check_warnings(who: str, r: httpx.Response, w: ApiWorld, seen: Seen) -> None:
+    # the world's replay issued the warnings of its days: a reader gets them whole
+    items = _items(r)
+    assert items, "the replay stores the warnings of each day"
+    for item in items:
+        assert item["warning_id"].startswith("W-") and isinstance(item["leaf_index"], int)
 
 
 def _check_submission(who: str, r: httpx.Response, w: ApiWorld, seen: Seen) -> None:
@@ -486,7 +490,7 @@ ROWS: tuple[Row, ...] = (
         label="(another monitor's report)",
     ),
     # warnings (issue 6): none were issued in this workspace, so only the doors are tried
-    Row("GET", PREFIX + "/warnings", MISSION | {"guarantor"}, check=_check_no_warnings),
+    Row("GET", PREFIX + "/warnings", MISSION | {"guarantor"}, check=_check_warnings),
     Row(
         "GET",
         PREFIX + "/warnings/{warning_id}",

@@ -93,8 +93,8 @@ def test_serve_issues_consistent_checkpoints_and_stops_on_sigterm(tmp_path: Path
             server.wait()
             raise
     output = log_path.read_text()
-    # uvicorn shuts down gracefully, then re-raises the signal it caught (exit by SIGTERM)
-    assert server.returncode in (0, -signal.SIGTERM), output
+    # a graceful shutdown on SIGTERM ends with status 0, as process managers expect
+    assert server.returncode == 0, output
     assert "Traceback" not in output and "ERROR" not in output, output
     done = output.index("Application shutdown complete")
     assert output.rindex("ceasefire.ledger_ops checkpoint") < done  # the thread was stopped

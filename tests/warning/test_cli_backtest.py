@@ -40,6 +40,14 @@ def test_backtest_command_prints_tables_and_writes_results_and_plots(
     assert row["holdout_days"][0] > row["fit_days"][1]
     assert (out / "skill.png").stat().st_size > 1000
     assert (out / "holdout-attacks-oblast.png").is_file()
+    # the 7-day warnings, scored on held-out origins whose whole window is held out
+    assert "Warnings for the next 7 days" in result.output
+    window = row["window_warnings"]
+    assert window["horizon_days"] == 7 and window["model"] == "logit-7d-1"
+    assert window["origins"] == 45 - 7 + 1
+    assert 0 < window["event_base_rate"] < 1
+    assert set(window["auc_pr"]) == {"logit-7d-1", "climatology", "recent runs"}
+    assert (out / "precision-recall-window.png").stat().st_size > 1000
 
 
 @pytest.mark.shared_data

@@ -21,6 +21,7 @@ from ceasefire.warning.signals import SIGNAL_NAMES
 from ceasefire.workspace import Workspace
 
 DAY = date(2023, 1, 20)
+DAYS_OF_MODEL = {"nbglm-1": 1, "logit-7d-1": 7}
 
 
 def _sample_workspace(root: Path, extra_firms: Path | None = None) -> Workspace:
@@ -54,9 +55,11 @@ def test_warnings_are_records_issued_at_midnight_for_the_day(
     floor = Settings().warning_min_probability
     for w in warnings:
         assert w.issued_at == w.valid_from == midnight
-        assert w.valid_to == midnight + timedelta(days=1)
+        # the day model warns for the day, the window model for the next 7 days
+        assert w.valid_to == midnight + timedelta(days=DAYS_OF_MODEL[w.model])
         assert w.lead_time_s == 0.0
-        assert w.area_id in codes and w.area_name
+        assert w.area_id in codes | {"UA"} or w.area_id.startswith("cell25km:")
+        assert w.area_name and w.area_name != w.area_id
         assert w.signal in SIGNAL_NAMES
         assert floor <= w.probability <= 1.0
         assert w.drivers, "every warning names what drove it"
@@ -65,6 +68,16 @@ def test_warnings_are_records_issued_at_midnight_for_the_day(
             assert w.threshold == 1.0
     probabilities = [w.probability for w in warnings]
     assert probabilities == sorted(probabilities, reverse=True)
+    assert len({w.warning_id for w in warnings}) == len(warnings)
+
+
+def test_the_7_day_model_needs_more_history_than_the_samples_hold(workspace: Workspace) -> None:
+    from ceasefire.warning.issue import issue_day
+
+    result = issue_day(workspace, DAY, Settings(workspace=workspace.root))
+    assert {w.model for w in result.warnings} == {"nbglm-1"}
+    skipped = [s for s in result.skipped if s.reason.startswith("logit-7d-1:")]
+    assert skipped and all("it needs 60" in s.reason for s in skipped)
 
 
 def test_issuing_again_gives_the_same_warnings(

@@ -9,7 +9,8 @@ themselves (beyond who may call an endpoint at all). The rules (docs/api.md#role
   the finding lies on P's side), incidents on P's side and the incidents of those findings
   (wherever they lie: a finding's ``incident_id`` never leads to a 404), P's replies only,
   coverage gaps; evidence only as source type and opaque reference;
-* guarantor: corroborated and confirmed findings and incidents, every party's replies,
+* guarantor: corroborated and confirmed findings and incidents (and the incident of every
+  finding it sees, e.g. one confirmed by decision), every party's replies,
   coverage gaps; evidence only as source type and opaque reference;
 * public (and a monitor reading reports): published findings only (inside the window of a published report, at least
   ``public_delay`` old, not rejected), placed at the centre of a ``grid_m`` grid cell,
@@ -248,9 +249,13 @@ class Policy:
     # --- incidents -------------------------------------------------------------------------
 
     def behind_findings(self, principal: Principal, repo: VerificationRepository) -> frozenset[str]:
-        """For a liaison, the incidents of the findings it may see (it may read them too, so
-        a finding's ``incident_id`` leads somewhere); empty for any other role."""
-        if principal.role is not Role.LIAISON or principal.party is None:
+        """For a liaison or a guarantor, the incidents of the findings it may see (it may read
+        them too, so a finding's ``incident_id`` leads somewhere: a liaison's finding may lie
+        across the line, a guarantor's may be confirmed by decision while its incident is
+        still only reported); empty for any other role."""
+        if principal.role is Role.LIAISON and principal.party is None:
+            return frozenset()
+        if principal.role not in (Role.LIAISON, Role.GUARANTOR):
             return frozenset()
         out: set[str] = set()
         for f in repo.findings(VerificationQuery()):
@@ -263,7 +268,7 @@ class Policy:
         self, principal: Principal, i: StoredIncident, behind: frozenset[str] = frozenset()
     ) -> IncidentView | None:
         """The incident as ``principal`` may see it, or None; ``behind``: the incidents of the
-        findings a liaison may see (``behind_findings``)."""
+        findings a liaison or guarantor may see (``behind_findings``)."""
         s = i.state
         level = s.verification.level.value
         role = principal.role
@@ -273,7 +278,7 @@ class Policy:
             if s.side != principal.party and i.incident_id not in behind:
                 return None
         elif role is Role.GUARANTOR:
-            if level not in GUARANTOR_LEVELS:
+            if level not in GUARANTOR_LEVELS and i.incident_id not in behind:
                 return None
         elif role not in MISSION_ROLES:
             return None

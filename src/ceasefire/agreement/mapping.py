@@ -6,7 +6,7 @@ matplotlib's Agg backend and no tiles, so it renders offline and in any thread.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -104,6 +104,11 @@ def _scale_bar(ax: Axes, length_km: float = 100.0) -> None:
     ax.text(x + length_km + 6, y, "km", ha="left", va="bottom", fontsize=7, zorder=20)
 
 
+ToMap = Callable[[npt.ArrayLike, npt.ArrayLike], tuple["geo.FloatArray", "geo.FloatArray"]]
+Overlay = Callable[[Axes, ToMap], Sequence[Patch | Line2D]]
+"""A further map layer: draws on the axes, returns its legend entries."""
+
+
 def render_zone_map(
     agreement: Agreement,
     out_png: Path,
@@ -114,8 +119,12 @@ def render_zone_map(
     colours: dict[str, str] | None = None,
     title: str | None = None,
     dpi: int = 150,
+    overlay: Overlay | None = None,
 ) -> Path:
-    """Draw the agreement's zone map (and optional lon/lat points by category) to a PNG."""
+    """Draw the agreement's zone map (and optional lon/lat points by category) to a PNG.
+
+    ``overlay(ax, to_map)`` draws a further layer (``to_map`` turns lon/lat arrays into the
+    map's coordinates) and returns its legend entries."""
     geography = agreement.geography
     crs = geography.crs
     figure = Figure(figsize=(12, 8.2), layout="constrained")
@@ -252,6 +261,16 @@ def render_zone_map(
                     label=f"{category} ({int(mask.sum()):,})",
                 )
             )
+
+    if overlay is not None:
+
+        def to_map(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[geo.FloatArray, geo.FloatArray]:
+            x, y = geo.project_xy(
+                np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64), crs
+            )
+            return x / 1000, y / 1000
+
+        handles += overlay(ax, to_map)
 
     minx, miny, maxx, maxy = (v / 1000 for v in geography.country_m.bounds)
     pad = 0.03 * (maxx - minx)

@@ -150,13 +150,19 @@ def build_report(
         findings=shown,
         gaps=gaps,
         summary=summary,
-        map_png=findings_map_png(agreement, shown, f"{label}: corroborated and confirmed findings"),
+        map_png=findings_map_png(agreement, shown, _map_title(label, warnings), warnings or ()),
         timeline_png=timeline_png(
             days, series, (start, end), "Observations per day by source, and findings (UTC)"
         ),
         sources=tuple(sorted({o.source for o in observations_per_window[0]})),
         warnings=warnings,
     )
+
+
+def _map_title(label: str, warnings: Sequence[WarningLine] | None) -> str:
+    if warnings:
+        return f"{label}: corroborated and confirmed findings, and warnings"
+    return f"{label}: corroborated and confirmed findings"
 
 
 def _warnings(lines: Sequence[WarningLine]) -> tuple[WarningLine, ...]:

@@ -1,4 +1,5 @@
-"""The report's pictures: a map of findings over the zones, and a timeline of activity."""
+"""The report's pictures: a map of findings and warnings over the zones, and a timeline of
+activity."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from tempfile import TemporaryDirectory
 
 import matplotlib.dates as mdates
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from ceasefire.agreement.mapping import render_zone_map
+from ceasefire.agreement.mapping import Overlay, ToMap, render_zone_map
 from ceasefire.agreement.model import Agreement
-from ceasefire.reports.model import FindingView
+from ceasefire.reports.model import FindingView, WarningLine
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -28,8 +32,75 @@ LEVEL_COLOURS = {
 }
 
 
-def findings_map_png(agreement: Agreement, findings: Sequence[FindingView], title: str) -> bytes:
-    """The zone map with each located finding as a point coloured by verification level."""
+# how each warning event is marked on the map: (marker, colour)
+WARNING_MARKERS = {
+    "escalation": ("^", "#c62828"),
+    "renewal": ("D", "#1565c0"),
+}
+NATIONAL_AREA = "UA"
+
+
+def _marker_size(probability: float) -> float:
+    """Marker area in points^2: larger for likelier warnings."""
+    return 30.0 + 150.0 * probability
+
+
+def warnings_overlay(warnings: Sequence[WarningLine]) -> Overlay:
+    """A map layer with each located warning at its area's point, marked by event (shape
+    and colour) and sized by probability; country-wide ones are listed in the legend."""
+
+    def draw(ax: Axes, to_map: ToMap) -> list[Patch | Line2D]:
+        handles: list[Patch | Line2D] = []
+        for event, (marker, colour) in WARNING_MARKERS.items():
+            mine = [w for w in warnings if w.event == event and w.area_id != NATIONAL_AREA]
+            located = [w for w in mine if w.lon is not None and w.lat is not None]
+            if located:
+                lon = np.array([w.lon for w in located], dtype=np.float64)
+                lat = np.array([w.lat for w in located], dtype=np.float64)
+                x, y = to_map(lon, lat)
+                ax.scatter(
+                    x,
+                    y,
+                    s=[_marker_size(w.probability) for w in located],
+                    marker=marker,
+                    facecolors=colour,
+                    edgecolors="#202020",
+                    linewidths=0.7,
+                    alpha=0.9,
+                    zorder=13,
+                )
+                handles.append(_handle(marker, colour, f"warning: {event} ({len(located)})"))
+        for w in warnings:
+            if w.area_id == NATIONAL_AREA:
+                marker, colour = WARNING_MARKERS.get(w.event, ("o", "#555555"))
+                label = f"country-wide warning: {w.event} ({w.signal}) {w.probability:.0%}"
+                handles.append(_handle(marker, colour, label))
+        return handles
+
+    return draw
+
+
+def _handle(marker: str, colour: str, label: str) -> Line2D:
+    return Line2D(
+        [],
+        [],
+        marker=marker,
+        color=colour,
+        markeredgecolor="#202020",
+        linestyle="none",
+        markersize=8,
+        label=label,
+    )
+
+
+def findings_map_png(
+    agreement: Agreement,
+    findings: Sequence[FindingView],
+    title: str,
+    warnings: Sequence[WarningLine] = (),
+) -> bytes:
+    """The zone map with each located finding as a point coloured by verification level,
+    and the warnings (if any) as markers by event."""
     located = [f for f in findings if f.lon is not None and f.lat is not None]
     lon = np.array([f.lon for f in located], dtype=np.float64)
     lat = np.array([f.lat for f in located], dtype=np.float64)
@@ -44,6 +115,7 @@ def findings_map_png(agreement: Agreement, findings: Sequence[FindingView], titl
             colours={f"finding: {k}": v for k, v in LEVEL_COLOURS.items()},
             title=title,
             dpi=110,
+            overlay=warnings_overlay(warnings) if warnings else None,
         )
         return out.read_bytes()
 

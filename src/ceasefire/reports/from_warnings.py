@@ -54,6 +54,9 @@ def warning_line(record: WarningRecord) -> WarningLine:
         lead=lead_text(record.lead_time_s),
         drivers=tuple(driver_text(d) for d in record.drivers),
         model=record.model,
+        area_id=record.area_id,
+        lon=record.lon,
+        lat=record.lat,
     )
 
 

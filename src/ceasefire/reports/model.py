@@ -84,6 +84,9 @@ class WarningLine:
     lead: str  # the planned lead time in words, e.g. "24 h"
     drivers: tuple[str, ...]
     model: str
+    area_id: str = ""  # "UA-14", "cell25km:IX:IY" or "UA" (the whole country)
+    lon: float | None = None  # the area's point, for the map
+    lat: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,6 +114,24 @@ class StoredObservation:
 
 
 @dataclass(frozen=True, slots=True)
+class Delivery:
+    """One finished ingest run of a source: when it was received and how far its records reach.
+
+    ``first_at``/``last_at`` bound the records the run stored first (``None`` when it stored
+    none: an empty file, or only records already stored by an earlier run).
+    """
+
+    run: int
+    source: str
+    file_name: str
+    received_at: datetime  # when the run finished
+    accepted: int
+    duplicates: int
+    first_at: datetime | None
+    last_at: datetime | None  # the latest moment any of its records covers (start or end)
+
+
+@dataclass(frozen=True, slots=True)
 class StoredRejection:
     source: str
     file_name: str

@@ -33,6 +33,7 @@ from ceasefire.observations.model import NO_TIME, ObservationBatch, Rejection
 from ceasefire.store.base import (
     AgreementRecord,
     AssessmentRows,
+    Delivery,
     ObservationQuery,
     PendingAssessment,
     StoredObservation,
@@ -348,6 +349,32 @@ class SQLiteStore:
                 "UPDATE ingest_runs SET finished_at_us=?, accepted=?, duplicates=?, rejected=? WHERE id=?",
                 (_now_us(), accepted, duplicates, rejected, run),
             )
+
+    def deliveries(self, sources: Sequence[str] = ()) -> list[Delivery]:
+        """Every finished ingest run (of ``sources``, or of all), oldest first, with the time
+        span of the records it stored. Read-only; one pass over the observations."""
+        marks = ",".join("?" * len(sources))
+        where = f" AND r.source IN ({marks})" if sources else ""
+        rows = self._conn.execute(
+            "SELECT r.id, r.source, r.file_name, r.finished_at_us, r.accepted, r.duplicates,"
+            " MIN(o.observed_at_us), MAX(COALESCE(o.observed_until_us, o.observed_at_us))"
+            " FROM ingest_runs r LEFT JOIN observations o ON o.ingest_run = r.id"
+            " WHERE r.finished_at_us IS NOT NULL" + where + " GROUP BY r.id ORDER BY r.id",
+            tuple(sources),
+        ).fetchall()
+        return [
+            Delivery(
+                run=int(r[0]),
+                source=str(r[1]),
+                file_name=str(r[2]),
+                received_at=from_epoch_us(int(r[3])),
+                accepted=int(r[4] or 0),
+                duplicates=int(r[5] or 0),
+                first_at=None if r[6] is None else from_epoch_us(int(r[6])),
+                last_at=None if r[7] is None else from_epoch_us(int(r[7])),
+            )
+            for r in rows
+        ]
 
     def add_observations(
         self, batch: ObservationBatch, ingest_run: int | Sequence[int]

@@ -20,6 +20,7 @@ import numpy as np
 from ceasefire.errors import CeasefireError
 from ceasefire.observations.model import NO_TIME
 from ceasefire.warning import baselines, metrics
+from ceasefire.warning.backtest_window import WindowResult, WindowScorer
 from ceasefire.warning.events import event_setup, happened
 from ceasefire.warning.forecast import MODEL_NAME, inputs_for
 from ceasefire.warning.holdout import (
@@ -30,6 +31,7 @@ from ceasefire.warning.holdout import (
     split_for,
     tune,
 )
+from ceasefire.warning.horizon import HORIZON_DAYS, fit_window
 from ceasefire.warning.metrics import BoolArray
 from ceasefire.warning.pmf import FloatArray, mix
 from ceasefire.warning.series import DayAxis, Series
@@ -72,6 +74,7 @@ class TargetResult:
     p_event: FloatArray = field(default_factory=lambda: np.zeros(0))
     p_climatology: FloatArray = field(default_factory=lambda: np.zeros(0))
     event: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    window: WindowResult | None = None  # the multi-day warnings, when a horizon is asked for
 
     def skill(self, score: dict[str, float]) -> float:
         """1 - model / best baseline under ``score`` (best chosen under that same score)."""
@@ -85,14 +88,17 @@ def backtest_target(
     axis: DayAxis,
     holdout_days: int,
     on_day: Callable[[], None] | None = None,
+    horizon: int = HORIZON_DAYS,
 ) -> TargetResult:
-    """Fit on the fitting period of ``key`` and score every held-out day."""
+    """Fit on the fitting period of ``key`` and score every held-out day (and, when
+    ``horizon`` > 0, the warnings for the ``horizon`` days from each held-out origin)."""
     target = series[key]
     split: Split = split_for(series, key, holdout_days)
     inputs = inputs_for(series, key)
     started = time.perf_counter()
     forecaster = fit(inputs, split, target.signal.cap)
     tuning = tune(inputs, split, forecaster)
+    window = fit_window(inputs, split, forecaster, horizon) if horizon > 0 else None
     fit_seconds = time.perf_counter() - started
     k_max = forecaster.k_max
     n_areas = len(target.areas)
@@ -103,6 +109,7 @@ def backtest_target(
     events: list[BoolArray] = []
     leads: list[FloatArray] = []
     national: dict[str, list[float]] = {"actual": [], "mean": [], "q05": [], "q95": []}
+    scorer = WindowScorer(window, target, axis, split.end) if window is not None else None
     started = time.perf_counter()
     for t in range(split.holdout_from, split.end):
         history = inputs.until(t)  # everything the forecaster may see: days before t
@@ -126,6 +133,8 @@ def backtest_target(
         p = metrics.exceedance(forecast.pmf, threshold)
         p_model.append(p)
         p_clim.append(metrics.exceedance(raw["climatology"], threshold))
+        if scorer is not None:
+            scorer.add(t, history, forecast.features, raw["climatology"])
         happened_now = happened(y[:, None], setup)[:, 0]
         events.append(happened_now)
         hit = happened_now & (p >= tuning.warn_threshold)
@@ -175,6 +184,7 @@ def backtest_target(
         p_event=p_event,
         p_climatology=p_reference,
         event=event,
+        window=scorer.result() if scorer is not None else None,
     )
 
 
@@ -184,6 +194,7 @@ def run_backtest(
     targets: tuple[str, ...] = DEFAULT_TARGETS,
     holdout_days: int = DEFAULT_HOLDOUT_DAYS,
     on_target: Callable[[str, int], Callable[[], None]] | None = None,
+    horizon: int = HORIZON_DAYS,
 ) -> list[TargetResult]:
     """Backtest every target; ``on_target(key, days)`` returns a per-day progress callback."""
     unknown = [t for t in targets if t not in series]
@@ -193,7 +204,7 @@ def run_backtest(
     results = []
     for key in targets:
         on_day = on_target(key, holdout_days) if on_target is not None else None
-        results.append(backtest_target(series, key, axis, holdout_days, on_day))
+        results.append(backtest_target(series, key, axis, holdout_days, on_day, horizon))
     return results
 
 
@@ -224,6 +235,7 @@ def summary(results: list[TargetResult]) -> list[dict[str, object]]:
                 "blend_climatology_persistence": list(r.blend),
                 "nb_alpha": r.alpha,
                 "coefficients": r.coefficients,
+                "window_warnings": r.window.summary() if r.window is not None else None,
             }
         )
     return out
@@ -261,4 +273,31 @@ def results_markdown(results: list[TargetResult]) -> str:
             f"{_fmt(r.at_budget.recall, 2)} / {_fmt(r.at_budget.precision, 2)} | "
             f"{_fmt(r.median_lead_hours, 1)} |"
         )
+    windows = [r for r in results if r.window is not None]
+    if windows:
+        lines += ["", *window_markdown(windows)]
     return "\n".join(lines) + "\n"
+
+
+def window_markdown(results: list[TargetResult]) -> list[str]:
+    """The multi-day warnings table: one row per series."""
+    lines = [
+        "| series | origins | base rate | BSS vs best reference | AUC-PR: model (climatology, "
+        "recent runs) | recall / precision, ≤1 false alarm per area per 30 days (fitting) "
+        "| recall / precision, precision 0.5 on fitting | median lead (h) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        w = r.window
+        if w is None:
+            continue
+        ap = w.auc_pr
+        lines.append(
+            f"| {r.key} ({w.horizon} d) | {w.origins} | {_fmt(w.base_rate)} | "
+            f"{_fmt(w.brier_skill)} | {_fmt(ap[w.model])} ({_fmt(ap['climatology'])}, "
+            f"{_fmt(ap['recent runs'])}) | "
+            f"{_fmt(w.at_fitted_budget.recall, 2)} / {_fmt(w.at_fitted_budget.precision, 2)} | "
+            f"{_fmt(w.at_fitted_precision.recall, 2)} / "
+            f"{_fmt(w.at_fitted_precision.precision, 2)} | {_fmt(w.median_lead_hours, 1)} |"
+        )
+    return lines

@@ -40,12 +40,16 @@ class ModelInputs:
 
     ``covariates[name][a, d]`` is another signal aligned to the target's areas (its value
     in the same area, or its national value per area where it has no such area).
+    ``started`` names the covariate whose value on day d, when positive, means the target
+    is already in force as day d + 1 begins (an alert running at midnight): that day's
+    count is then at least 1.
     """
 
     values: FloatArray
     neighbours: sparse.csr_array | None
     covariates: dict[str, FloatArray] = field(default_factory=dict)
     seasonal: bool = False
+    started: str | None = None
 
     @property
     def n_days(self) -> int:
@@ -58,12 +62,20 @@ class ModelInputs:
             self.neighbours,
             {k: v[:, :day].copy() for k, v in self.covariates.items()},
             self.seasonal,
+            self.started,
         )
 
     @property
     def feature_names(self) -> tuple[str, ...]:
         extra = ("last_year",) if self.seasonal else ()
         return BASE_FEATURES + extra + tuple(f"{c}_lag1" for c in sorted(self.covariates))
+
+    @property
+    def started_column(self) -> int | None:
+        """The feature column of ``started`` (positive: the day began in force), if any."""
+        if self.started is None or self.started not in self.covariates:
+            return None
+        return self.feature_names.index(f"{self.started}_lag1")
 
 
 def _lagged(values: FloatArray, lag: int) -> FloatArray:

@@ -20,7 +20,7 @@ from ceasefire.warning.features import ModelInputs, feature_table
 from ceasefire.warning.forecast import Forecaster
 from ceasefire.warning.metrics import exceedance, threshold_for_budget
 from ceasefire.warning.nbglm import fit_nb
-from ceasefire.warning.pmf import FloatArray
+from ceasefire.warning.pmf import FloatArray, at_least_one
 from ceasefire.warning.series import Series
 
 BURN_IN_DAYS = 28
@@ -99,17 +99,20 @@ def fit(inputs: ModelInputs, split: Split, cap: int | None) -> Forecaster:
     table = full[:, split.fit_from : split.holdout_from, :]
     y = seen.values[:, split.fit_from : split.holdout_from]
     model = fit_nb(table.reshape(-1, table.shape[2]), y.reshape(-1), seen.feature_names)
-    regression = Forecaster(model, support_for(seen.values, cap))
+    regression = Forecaster(model, support_for(seen.values, cap), started=seen.started_column)
     rows = np.arange(seen.values.shape[0])
     parts: dict[str, list[FloatArray]] = {"nb": [], "clim": [], "persist": []}
     for d in range(split.fit_from, split.holdout_from, TUNING_STRIDE):
         k = np.minimum(seen.values[:, d], regression.k_max).astype(np.int64)
         history = seen.values[:, :d]
+        begun = regression.begun(full[:, d, :])  # conditioned as the blend's forecasts are
+        clim = at_least_one(baselines.climatology(history, regression.k_max), begun)
+        persist = at_least_one(baselines.persistence(history, regression.k_max), begun)
         parts["nb"].append(regression.from_features(full[:, d, :], history).pmf[rows, k])
-        parts["clim"].append(baselines.climatology(history, regression.k_max)[rows, k])
-        parts["persist"].append(baselines.persistence(history, regression.k_max)[rows, k])
+        parts["clim"].append(clim[rows, k])
+        parts["persist"].append(persist[rows, k])
     blend = _best_blend(*(np.concatenate(parts[name]) for name in ("nb", "clim", "persist")))
-    return Forecaster(model, regression.k_max, blend)
+    return Forecaster(model, regression.k_max, blend, regression.started)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,20 +2,26 @@
 adapters (the backtest on ../shared/data), or a workspace's store (issuing warnings).
 
 Either way only ``SignalRecords`` come out, so the series code never knows which.
+
+For issuing, the store also says how far each source's data have arrived (``coverage``):
+a day without records is quiet only if the source delivered data covering it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from ceasefire.errors import CeasefireError
 from ceasefire.observations.model import NO_TIME, ObservationBatch
 from ceasefire.observations.sources.base import Source
-from ceasefire.store.base import ObservationQuery, Store, StoredObservation
+from ceasefire.store.base import Delivery, ObservationQuery, Store, StoredObservation
+from ceasefire.store.sqlite import SQLiteStore
 from ceasefire.timeutil import to_epoch_us
 from ceasefire.warning.records import SignalRecords, concat, from_batch, from_batches
 from ceasefire.warning.signals import SIGNAL_NAMES, SIGNALS
@@ -130,3 +136,89 @@ def records_from_store(store: Store, complete_by: datetime) -> SignalRecords:
             records = from_batch(_batch(source, rows))
             parts.append(_as_known_at(records, cutoff))
     return concat(parts)
+
+
+# A run received this long after its last record is a file of past data (a replay, a
+# backfill), not a feed's latest delivery: it covers only the days its records reach.
+ARCHIVE_LAG = timedelta(days=2)
+
+
+class DeliveryLog(Protocol):
+    """What ``coverage`` needs of a store: its finished ingest runs per source."""
+
+    def deliveries(self, sources: Sequence[str] = ()) -> list[Delivery]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCoverage:
+    """How far one source's delivered data reach: ``until`` (None: nothing delivered)."""
+
+    source: str
+    until: datetime | None
+    basis: str  # in words: which delivery, and why it covers that far
+
+    def covers(self, moment: datetime) -> bool:
+        return self.until is not None and self.until >= moment
+
+
+def _midnight_before(moment: datetime) -> datetime:
+    """The last 00:00 UTC at or before ``moment``."""
+    return datetime.combine(moment.astimezone(UTC).date(), time(0), tzinfo=UTC)
+
+
+def delivery_covers_until(d: Delivery) -> datetime | None:
+    """How far one delivery's data reach.
+
+    A feed's delivery covers everything up to when it was received, with or without
+    records in its last hours (a quiet day is still a delivered day). A file received long
+    after its last record covers the whole days before that record's day (the last day of a
+    file is cut short by its end, as the backtest assumes too). A run that stored nothing
+    new (a file ingested again) adds nothing.
+    """
+    if d.last_at is None:
+        return d.received_at if d.accepted == 0 and d.duplicates == 0 else None
+    if d.received_at - d.last_at > ARCHIVE_LAG:
+        return _midnight_before(d.last_at)
+    return d.received_at
+
+
+def _basis(d: Delivery, until: datetime) -> str:
+    return (
+        f"{d.file_name} (run {d.run}, received {d.received_at:%Y-%m-%d %H:%M} UTC) "
+        f"covers up to {until:%Y-%m-%d %H:%M} UTC"
+    )
+
+
+def coverage(store: DeliveryLog, sources: Sequence[str]) -> dict[str, SourceCoverage]:
+    """Per source: the furthest any of its deliveries reaches."""
+    best: dict[str, SourceCoverage] = {
+        s: SourceCoverage(s, None, "no delivery stored") for s in sources
+    }
+    for d in store.deliveries(tuple(sources)):
+        until = delivery_covers_until(d)
+        known = best.get(d.source)
+        if until is None or (known is not None and known.covers(until)):
+            continue  # reaches no further than what is already known
+        best[d.source] = SourceCoverage(d.source, until, _basis(d, until))
+    return best
+
+
+def source_outages(
+    store: SQLiteStore, sources: Sequence[str], start: datetime, end: datetime
+) -> dict[str, str]:
+    """Per source: a recorded sensor outage of the whole source (its ``sensor`` is the
+    source's name, no place given) overlapping ``[start, end)``, in words."""
+    from ceasefire.store.verification_sqlite import SqliteVerification
+    from ceasefire.verification.coverage import GapKind
+
+    names = {s.lower(): s for s in sources}
+    out: dict[str, str] = {}
+    for gap in SqliteVerification(store).gaps(start, end):
+        source = names.get(gap.sensor.strip().lower())
+        whole = not gap.area and gap.lon is None
+        if gap.kind is GapKind.SENSOR_OUTAGE and source and whole:
+            until = "ongoing" if gap.end is None else f"to {gap.end:%Y-%m-%d %H:%M} UTC"
+            out[source] = (
+                f"sensor outage {gap.id} recorded from {gap.start:%Y-%m-%d %H:%M} UTC {until}"
+            )
+    return out

@@ -133,6 +133,22 @@ def threshold_for_budget(p: FloatArray, event: BoolArray, max_false_alarms: int)
     return float(p_sorted[allowed[-1]]) if len(allowed) else float("inf")
 
 
+def threshold_for_precision(p: FloatArray, event: BoolArray, target: float) -> float:
+    """The lowest probability threshold whose warnings are right at least ``target`` of the
+    time (the most recall at that precision); infinity when no threshold reaches it.
+
+    >>> threshold_for_precision(np.array([0.9, 0.8, 0.7, 0.6]), np.array([True, False, True, False]), 0.6)
+    0.7
+    """
+    order = np.argsort(-p, kind="stable")
+    p_sorted = p[order]
+    hits = np.cumsum(event[order])
+    precision = hits / np.arange(1, len(p) + 1)
+    last_of_tie = np.r_[p_sorted[1:] != p_sorted[:-1], True]
+    allowed = np.flatnonzero(last_of_tie & (precision >= target) & (hits > 0))
+    return float(p_sorted[allowed[-1]]) if len(allowed) else float("inf")
+
+
 def precision_recall_curve(p: FloatArray, event: BoolArray) -> tuple[FloatArray, FloatArray]:
     """Recall and precision at every distinct threshold, highest threshold first."""
     order = np.argsort(-p, kind="stable")

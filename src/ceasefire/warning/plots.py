@@ -65,6 +65,33 @@ def precision_recall_chart(results: list[TargetResult], path: Path) -> Path:
     return _save(fig, path)
 
 
+def window_precision_recall_chart(results: list[TargetResult], path: Path) -> Path:
+    """Precision-recall of the multi-day warnings: model (solid), climatology (dotted) and
+    recent runs (dashed)."""
+    fig = Figure(figsize=(6, 5), dpi=110)
+    ax = fig.subplots()
+    horizon = 0
+    for i, r in enumerate(results):
+        w = r.window
+        if w is None or not w.event.any():
+            continue
+        horizon = w.horizon
+        recall, precision = precision_recall_curve(w.p_event, w.event)
+        ax.plot(recall, precision, color=f"C{i}", label=f"{r.key} (AP {w.auc_pr[w.model]:.2f})")
+        for name, style in (("climatology", ":"), ("recent runs", "--")):
+            recall, precision = precision_recall_curve(w.p_references[name], w.event)
+            ax.plot(recall, precision, color=f"C{i}", linestyle=style, linewidth=0.8)
+    ax.plot([0.6], [0.5], marker="*", color="black", markersize=12, linestyle="none")
+    ax.annotate("target", (0.6, 0.5), textcoords="offset points", xytext=(6, 6))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_title(f"{horizon}-day warnings on the hold-out (dotted: climatology, dashed: recent)")
+    ax.legend(fontsize=7)
+    return _save(fig, path)
+
+
 def reliability_chart(results: list[TargetResult], path: Path) -> Path:
     """Observed event frequency against forecast probability, in ten bins."""
     fig = Figure(figsize=(5, 5), dpi=110)
@@ -112,6 +139,10 @@ def write_plots(results: list[TargetResult], directory: Path) -> list[Path]:
         precision_recall_chart(results, directory / "precision-recall.png"),
         reliability_chart(results, directory / "reliability.png"),
     ]
+    if any(r.window is not None for r in results):
+        written.append(
+            window_precision_recall_chart(results, directory / "precision-recall-window.png")
+        )
     for r in results:
         name = r.key.replace("/", "-")
         written.append(national_chart(r, directory / f"holdout-{name}.png"))

@@ -64,6 +64,31 @@ def negative_binomial(mean: FloatArray, alpha: float | FloatArray, k_max: int) -
     return _fold_tail(np.asarray(pmf, dtype=np.float64))
 
 
+STARTED_FLOOR = 1e-3  # mass left at 0 on a day known to have begun active (data glitches)
+
+
+def at_least_one(pmf: FloatArray, rows: npt.NDArray[np.bool_]) -> FloatArray:
+    """``pmf`` with each row where ``rows`` is true conditioned on a count of at least 1:
+    all but ``STARTED_FLOOR`` of its mass at 0 moved up, in proportion to the rest.
+
+    >>> at_least_one(np.array([[0.5, 0.25, 0.25], [0.5, 0.5, 0.0]]), np.array([True, False]))
+    array([[0.001 , 0.4995, 0.4995],
+           [0.5   , 0.5   , 0.    ]])
+    """
+    out = pmf.copy()
+    if not rows.any():
+        return out
+    part = out[rows]
+    zero = np.minimum(part[:, 0], STARTED_FLOOR)
+    rest = 1.0 - part[:, 0]
+    scale = np.where(rest > 1e-12, (1.0 - zero) / np.maximum(rest, 1e-12), 0.0)
+    part[:, 1:] *= scale[:, None]
+    part[rest <= 1e-12, 1] = 1.0 - zero[rest <= 1e-12]  # all mass at 0: move it to 1
+    part[:, 0] = zero
+    out[rows] = part
+    return out
+
+
 def mix(main: FloatArray, spread: FloatArray, weight: float) -> FloatArray:
     """``(1 - weight) * main + weight * spread``: keeps a baseline from ruling anything out."""
     return (1.0 - weight) * main + weight * spread

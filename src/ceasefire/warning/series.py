@@ -7,6 +7,14 @@ day *t-1*, and any record starting on or after *t* changes only days from *t* on
 hours are the exception that keeps the same promise: an alert in force across midnight adds
 hours to both days, each hour on the day it belongs to.
 
+An hours series also keeps two *evening* measures of the same spans (``Series.evening``),
+because night-time drone and missile waves begin in the Kyiv evening, late in the UTC day,
+and run across midnight: ``hours`` in force in the day's last ``EVENING_HOURS`` clock hours
+(18-23 UTC), and ``midnight``, whether a span was in force at the midnight that ends the day
+(it began before that midnight and had not ended before it; nationally, the number of
+oblasts). Both are known at 00:00 of the next day, and a record beginning on or after day
+*t* changes neither before *t*.
+
 Each series also keeps, per area and day, the *onset*: the earliest moment of that day at
 which a counted record had begun (the day's midnight when it began earlier, or when the
 source gives only dates). Lead times are measured to it.
@@ -14,7 +22,7 @@ source gives only dates). Lead times are measured to it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -29,6 +37,7 @@ from ceasefire.warning.signals import SIGNAL_NAMES, SIGNALS, Measure, Signal
 
 DAY_US = 86_400_000_000
 HOUR_US = 3_600_000_000
+EVENING_HOURS = 6  # 18-23 UTC: from 20:00 (21:00 in summer) Kyiv time, when waves begin
 LEVELS = ("national", "oblast", "cell")
 
 IntArray = npt.NDArray[np.int64]
@@ -72,6 +81,8 @@ class Series:
     onset_us: IntArray
     first_day: int  # first day with any record of the signal (-1: none)
     last_day: int  # last day with any record of the signal (-1: none)
+    # hours series only: measures of the day's end, each [a, d] like values (module doc)
+    evening: dict[str, FloatArray] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -101,10 +112,41 @@ def _onsets(
     return onset.reshape(n_areas, axis.n)
 
 
+def _in_force_at_midnight(
+    n_areas: int, axis: DayAxis, area: IntArray, start_us: IntArray, end_us: IntArray
+) -> FloatArray:
+    """1 where a span was in force at the midnight ending the day, else 0.
+
+    In force: begun before that midnight and not ended before it. A span ending exactly
+    then counts, as does one still running when the store is read at that midnight
+    (``inputs.records_from_store`` cuts it there), so the backtest and live issue agree.
+    An open span (no end) is taken to have ended within its first hour, as in the hours.
+
+    >>> axis = DayAxis(date(2023, 1, 5), 3)
+    >>> h = HOUR_US  # made-up spans: 22:00-01:00 across the first midnight, then 01:00-02:00
+    >>> start = np.array([axis.first_us + 22 * h, axis.first_us + 25 * h])
+    >>> end = np.array([axis.first_us + 25 * h, axis.first_us + 26 * h])
+    >>> _in_force_at_midnight(1, axis, np.array([0, 0]), start, end).tolist()
+    [[1.0, 0.0, 0.0]]
+    """
+    ok = end_us != NO_TIME
+    # midnight k (the start of day k) ends day k - 1; spans cover midnights first..last
+    first = np.floor_divide(start_us[ok] - axis.first_us, DAY_US) + 1
+    last = np.floor_divide(end_us[ok] - axis.first_us, DAY_US)
+    first, last = np.clip(first, 1, axis.n + 1), np.clip(last, 0, axis.n)
+    crosses = last >= first
+    diff = np.zeros((n_areas, axis.n + 2), dtype=np.int64)
+    np.add.at(diff, (area[ok][crosses], first[crosses]), 1)
+    np.add.at(diff, (area[ok][crosses], last[crosses] + 1), -1)
+    in_force = np.cumsum(diff, axis=1)[:, 1 : axis.n + 1] > 0
+    return in_force.astype(np.float64)
+
+
 def _hours_grid(
     n_areas: int, axis: DayAxis, area: IntArray, start_us: IntArray, end_us: IntArray
-) -> tuple[FloatArray, IntArray]:
-    """Clock hours per day with any span in force, and the onset of each area-day."""
+) -> tuple[FloatArray, FloatArray, IntArray]:
+    """Clock hours per day with any span in force, those of the day's last
+    ``EVENING_HOURS``, and the onset of each area-day."""
     n_hours = axis.n * 24
     begin = np.floor_divide(start_us - axis.first_us, HOUR_US)
     # an open span (no end) counts for the hour it started in only
@@ -117,8 +159,9 @@ def _hours_grid(
     diff = np.zeros((n_areas, n_hours + 1), dtype=np.int64)
     np.add.at(diff, (area[ok], begin[ok]), 1)
     np.add.at(diff, (area[ok], stop[ok]), -1)
-    active = np.cumsum(diff[:, :-1], axis=1) > 0
-    hours = active.reshape(n_areas, axis.n, 24).sum(axis=2).astype(np.float64)
+    active = np.cumsum(diff[:, :-1], axis=1).reshape(n_areas, axis.n, 24) > 0
+    hours = active.sum(axis=2).astype(np.float64)
+    evening = active[:, :, 24 - EVENING_HOURS :].sum(axis=2).astype(np.float64)
     # onset: each span's first hour in every day it touches
     first_day = begin[ok] // 24
     last_day = (stop[ok] - 1) // 24
@@ -128,7 +171,7 @@ def _hours_grid(
         np.arange(spans.sum()) - np.repeat(np.cumsum(spans) - spans, spans)
     )
     rep_start = np.repeat(start_us[ok], spans)
-    return hours, _onsets(n_areas, axis, rep_area, rep_day, rep_start)
+    return hours, evening, _onsets(n_areas, axis, rep_area, rep_day, rep_start)
 
 
 def _locations(records: SignalRecords, index: AreaIndex) -> tuple[IntArray, IntArray]:
@@ -192,16 +235,20 @@ def build_series(
         seen = available_day[mine]
         seen = seen[(seen >= 0) & (seen < axis.n)]
         first, last = (int(seen.min()), int(seen.max())) if len(seen) else (-1, -1)
+        evening: dict[str, FloatArray] = {}
+        national_evening: dict[str, FloatArray] = {}
         if signal.measure is Measure.HOURS:
-            values, onset = _hours_grid(
-                len(oblast_ids),
-                axis,
-                pair_oblast,
-                records.start_us[pair_row],
-                records.end_us[pair_row],
-            )
+            spans = (len(oblast_ids), axis, pair_oblast)
+            starts, ends = records.start_us[pair_row], records.end_us[pair_row]
+            values, evening_hours, onset = _hours_grid(*spans, starts, ends)
             national_values = values.sum(axis=0, keepdims=True)
             national_onset = _national_onset(onset)
+            evening = {
+                "hours": evening_hours,
+                "midnight": _in_force_at_midnight(*spans, starts, ends),
+            }
+            # nationally: oblast-hours, and the number of oblasts in force at midnight
+            national_evening = {k: v.sum(axis=0, keepdims=True) for k, v in evening.items()}
         else:
             day = available_day[pair_row]
             inside = (day >= 0) & (day < axis.n)
@@ -221,7 +268,15 @@ def build_series(
                 1, axis, zeros, nday[inside], records.start_us[national_rows[inside]]
             )
         out[f"{signal.name}/national"] = Series(
-            signal, "national", (NATIONAL,), None, national_values, national_onset, first, last
+            signal,
+            "national",
+            (NATIONAL,),
+            None,
+            national_values,
+            national_onset,
+            first,
+            last,
+            national_evening,
         )
         out[f"{signal.name}/oblast"] = Series(
             signal,
@@ -232,6 +287,7 @@ def build_series(
             onset,
             first,
             last,
+            evening,
         )
         if signal.cells:
             # points inside the country only (a border cell reaches past it)
