@@ -30,7 +30,7 @@ from ceasefire.agreement.model import Agreement
 from ceasefire.settings import Settings
 from ceasefire.warning.areas import NATIONAL, AreaIndex
 from ceasefire.warning.detectors import CUSUM_ALARM
-from ceasefire.warning.events import QUIET_DAYS, event_setup
+from ceasefire.warning.events import QUIET_DAYS, EventSetup, event_setup
 from ceasefire.warning.features import ModelInputs
 from ceasefire.warning.forecast import MODEL_NAME, DayForecast, Forecaster, inputs_for
 from ceasefire.warning.holdout import Split, fit, tune
@@ -44,6 +44,7 @@ from ceasefire.warning.inputs import (
 from ceasefire.warning.metrics import exceedance
 from ceasefire.warning.model import WarningEvent, WarningRecord, WarningSignal
 from ceasefire.warning.nbglm import NotEnoughDataError
+from ceasefire.warning.pmf import FloatArray
 from ceasefire.warning.series import DayAxis, Series, build_series
 from ceasefire.warning.signals import SIGNALS, Signal
 from ceasefire.workspace import Workspace
@@ -340,81 +341,72 @@ def _fitted_day(inputs: DayInputs, key: str) -> FittedDay:
     return fitted
 
 
-def day_model(inputs: DayInputs, key: str) -> list[WarningRecord]:
-    """The one-day regression (``nbglm``) over series ``key``: warnings for the day itself."""
-    fitted = _fitted_day(inputs, key)
-    target, model_inputs, forecaster, forecast = (
-        fitted.target,
-        fitted.inputs,
-        fitted.forecaster,
-        fitted.forecast,
-    )
-    tuned = tune(model_inputs, fitted.split, forecaster).warn_threshold
-    threshold = max(tuned, inputs.min_probability)
-    setup = event_setup(model_inputs.values, np.array([inputs.axis.n]))
-    p = exceedance(forecast.pmf, setup.threshold[:, 0])
+@dataclass(frozen=True)
+class Outlook:
+    """One model's answer for every area of a series: the event probabilities, the events
+    (``setup``), how many days they cover, and the expected count over those days."""
+
+    model: str
+    p: FloatArray
+    setup: EventSetup
+    days: int
+    expected: FloatArray
+
+
+def _warnings(
+    inputs: DayInputs, fitted: FittedDay, o: Outlook, threshold: float
+) -> list[WarningRecord]:
+    """A record for each area whose probability reaches ``threshold`` (and the floor)."""
+    target = fitted.target
     out = []
-    for a in np.flatnonzero(p >= threshold).tolist():
+    for a in np.flatnonzero(o.p >= max(threshold, inputs.min_probability)).tolist():
         area = target.areas[a]
         place = inputs.places.get(area, Place(area, None, None))
         out.append(
             WarningRecord(
                 issued_at=inputs.issued_at,
                 valid_from=inputs.issued_at,
-                valid_to=inputs.issued_at + timedelta(days=1),
+                valid_to=inputs.issued_at + timedelta(days=o.days),
                 area_id=area,
                 area_name=place.name,
-                event=WarningEvent.RENEWAL if setup.renewal[a, 0] else WarningEvent.ESCALATION,
+                event=WarningEvent.RENEWAL if o.setup.renewal[a, 0] else WarningEvent.ESCALATION,
                 signal=target.signal.name,
-                probability=float(min(max(p[a], 0.0), 1.0)),
-                expected_count=float(forecast.mean[a]),
-                threshold=float(setup.threshold[a, 0]),
-                model=MODEL_NAME,
-                drivers=drivers(target, model_inputs, forecast, a, forecaster.model.names),
-                lon=place.lon,
-                lat=place.lat,
-            )
-        )
-    return out
-
-
-def window_model(inputs: DayInputs, key: str) -> list[WarningRecord]:
-    """The direct multi-day model (``horizon``) over series ``key``: warnings for the next
-    ``HORIZON_DAYS`` days from 00:00 of the day, on the same day model's features."""
-    fitted = _fitted_day(inputs, key)
-    target, model_inputs = fitted.target, fitted.inputs
-    try:
-        window = fit_window(model_inputs, fitted.split, fitted.forecaster, HORIZON_DAYS)
-    except NotEnoughDataError as exc:
-        raise NotIssuedError(f"not enough data to fit ({exc})") from None
-    p, setup = window.from_features(fitted.forecast.features, model_inputs.values)
-    threshold = max(window.warn_threshold, inputs.min_probability)
-    out = []
-    for a in np.flatnonzero(p >= threshold).tolist():
-        area = target.areas[a]
-        place = inputs.places.get(area, Place(area, None, None))
-        out.append(
-            WarningRecord(
-                issued_at=inputs.issued_at,
-                valid_from=inputs.issued_at,
-                valid_to=inputs.issued_at + timedelta(days=HORIZON_DAYS),
-                area_id=area,
-                area_name=place.name,
-                event=WarningEvent.RENEWAL if setup.renewal[a, 0] else WarningEvent.ESCALATION,
-                signal=target.signal.name,
-                probability=float(min(max(p[a], 0.0), 1.0)),
-                # the window's total if every day were like the first
-                expected_count=float(HORIZON_DAYS * fitted.forecast.mean[a]),
-                threshold=float(setup.threshold[a, 0]),
-                model=window.name,
+                probability=float(min(max(o.p[a], 0.0), 1.0)),
+                expected_count=float(o.expected[a]),
+                threshold=float(o.setup.threshold[a, 0]),
+                model=o.model,
                 drivers=drivers(
-                    target, model_inputs, fitted.forecast, a, fitted.forecaster.model.names
+                    target, fitted.inputs, fitted.forecast, a, fitted.forecaster.model.names
                 ),
                 lon=place.lon,
                 lat=place.lat,
             )
         )
     return out
+
+
+def day_model(inputs: DayInputs, key: str) -> list[WarningRecord]:
+    """The one-day regression (``nbglm``) over series ``key``: warnings for the day itself."""
+    fitted = _fitted_day(inputs, key)
+    tuned = tune(fitted.inputs, fitted.split, fitted.forecaster).warn_threshold
+    setup = event_setup(fitted.inputs.values, np.array([inputs.axis.n]))
+    p = exceedance(fitted.forecast.pmf, setup.threshold[:, 0])
+    outlook = Outlook(MODEL_NAME, p, setup, 1, fitted.forecast.mean)
+    return _warnings(inputs, fitted, outlook, tuned)
+
+
+def window_model(inputs: DayInputs, key: str) -> list[WarningRecord]:
+    """The direct multi-day model (``horizon``) over series ``key``: warnings for the next
+    ``HORIZON_DAYS`` days from 00:00 of the day, on the same day model's features."""
+    fitted = _fitted_day(inputs, key)
+    try:
+        window = fit_window(fitted.inputs, fitted.split, fitted.forecaster, HORIZON_DAYS)
+    except NotEnoughDataError as exc:
+        raise NotIssuedError(f"not enough data to fit ({exc})") from None
+    p, setup = window.from_features(fitted.forecast.features, fitted.inputs.values)
+    # expected: the window's total if every day were like the first
+    outlook = Outlook(window.name, p, setup, HORIZON_DAYS, HORIZON_DAYS * fitted.forecast.mean)
+    return _warnings(inputs, fitted, outlook, window.warn_threshold)
 
 
 # Every model issued per series: (name, issuer), each a function of the same shape.

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -43,6 +44,19 @@ def skill_chart(results: list[TargetResult], path: Path) -> Path:
     return _save(fig, path)
 
 
+def _finish_precision_recall(fig: Figure, ax: Axes, title: str, path: Path) -> Path:
+    """The target star, unit axes, labels, title and legend of a precision-recall chart."""
+    ax.plot([0.6], [0.5], marker="*", color="black", markersize=12, linestyle="none")
+    ax.annotate("target", (0.6, 0.5), textcoords="offset points", xytext=(6, 6))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+    return _save(fig, path)
+
+
 def precision_recall_chart(results: list[TargetResult], path: Path) -> Path:
     """Precision-recall curves of the warning probabilities, model (solid) and climatology."""
     fig = Figure(figsize=(6, 5), dpi=110)
@@ -54,15 +68,7 @@ def precision_recall_chart(results: list[TargetResult], path: Path) -> Path:
         ax.plot(recall, precision, color=f"C{i}", label=f"{r.key} (AP {r.auc_pr[MODEL_NAME]:.2f})")
         recall, precision = precision_recall_curve(r.p_climatology, r.event)
         ax.plot(recall, precision, color=f"C{i}", linestyle=":", linewidth=1)
-    ax.plot([0.6], [0.5], marker="*", color="black", markersize=12, linestyle="none")
-    ax.annotate("target", (0.6, 0.5), textcoords="offset points", xytext=(6, 6))
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("recall")
-    ax.set_ylabel("precision")
-    ax.set_title("Warnings on the hold-out (dotted: climatology)")
-    ax.legend(fontsize=7)
-    return _save(fig, path)
+    return _finish_precision_recall(fig, ax, "Warnings on the hold-out (dotted: climatology)", path)
 
 
 def window_precision_recall_chart(results: list[TargetResult], path: Path) -> Path:
@@ -81,15 +87,8 @@ def window_precision_recall_chart(results: list[TargetResult], path: Path) -> Pa
         for name, style in (("climatology", ":"), ("recent runs", "--")):
             recall, precision = precision_recall_curve(w.p_references[name], w.event)
             ax.plot(recall, precision, color=f"C{i}", linestyle=style, linewidth=0.8)
-    ax.plot([0.6], [0.5], marker="*", color="black", markersize=12, linestyle="none")
-    ax.annotate("target", (0.6, 0.5), textcoords="offset points", xytext=(6, 6))
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("recall")
-    ax.set_ylabel("precision")
-    ax.set_title(f"{horizon}-day warnings on the hold-out (dotted: climatology, dashed: recent)")
-    ax.legend(fontsize=7)
-    return _save(fig, path)
+    title = f"{horizon}-day warnings on the hold-out (dotted: climatology, dashed: recent)"
+    return _finish_precision_recall(fig, ax, title, path)
 
 
 def reliability_chart(results: list[TargetResult], path: Path) -> Path:
