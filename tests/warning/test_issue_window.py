@@ -57,6 +57,12 @@ def test_the_window_model_warns_for_the_next_7_days(
         if w.event is WarningEvent.RENEWAL:
             assert w.threshold == 1.0
         assert w.drivers and all(d.note for d in w.drivers)
+        assert len(set(w.drivers)) == len(w.drivers), w.drivers  # each named once
+        # a run of quiet days or a share of active days is never set against a count's mean
+        assert not any(
+            d.note.startswith(("days quiet", "share of active")) and "28-day mean" in d.note
+            for d in w.drivers
+        )
         # drivers name a series family, never a covariate's internal key
         assert all(d.signal in {"alerts", "fires"} for d in w.drivers), w.drivers
     assert "logit-7d-1: alerts/oblast" in result.forecast

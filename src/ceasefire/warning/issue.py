@@ -64,6 +64,7 @@ PHRASES = {
     "quiet_days": "days quiet before today",
     "last_year": "same weeks a year earlier",
 }
+UNLIKE_A_COUNT = frozenset({"quiet_days", "own_active28"})
 COVARIATE_PHRASES = {  # the measure part of a covariate's name ("" for the plain count)
     "evening_hours": "alert hours 18:00-24:00 UTC yesterday",
     "midnight": "alert in force at midnight",
@@ -450,7 +451,9 @@ def drivers(
     for j in np.argsort(-pull).tolist():
         if len(out) >= MAX_DRIVERS or pull[j] <= 0:
             break
-        out.append(_feature_driver(names[j], float(raw[j]), usual, signal, area, target, inputs))
+        found = _feature_driver(names[j], float(raw[j]), usual, signal, area, target, inputs)
+        if found not in out:  # two features can point at the same neighbour's value
+            out.append(found)
     return tuple(out)
 
 
@@ -491,4 +494,6 @@ def _feature_driver(
             COVARIATE_PHRASES.get(measure, f"{family} yesterday"),
         )
     phrase = PHRASES.get(name, name.replace("_", " "))
+    if name in UNLIKE_A_COUNT:  # a run length or a share: no count to hold against the mean
+        return WarningSignal(signal, area, value, usual, phrase)
     return WarningSignal(signal, area, value, usual, f"{phrase} against the 28-day mean")
