@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import time as clock
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
@@ -144,11 +144,6 @@ def issue_warnings(workspace: Workspace, day: date) -> list[WarningRecord]:
     return issue_day(workspace, day, Settings(workspace=workspace.root)).warnings
 
 
-def issue_with_settings(workspace: Workspace, day: date, settings: Settings) -> list[WarningRecord]:
-    """``issue_warnings`` with explicit settings (history length, probability floor, levels)."""
-    return issue_day(workspace, day, settings).warnings
-
-
 def issue_day(workspace: Workspace, day: date, settings: Settings) -> IssueResult:
     """The day's warnings at every level and from every model, with what was skipped and why."""
     started = clock.perf_counter()
@@ -254,15 +249,13 @@ def _active_cells(series: dict[str, Series]) -> dict[str, Series]:
         active = np.flatnonzero(s.values.sum(axis=1) > 0)
         # the neighbour rows keep their weights: a cut cell was all zero, so means are unchanged
         neighbours = None if s.neighbours is None else s.neighbours[active][:, active]
-        out[key] = Series(
-            s.signal,
-            s.level,
-            tuple(s.areas[i] for i in active.tolist()),
-            neighbours,
-            s.values[active],
-            s.onset_us[active],
-            s.first_day,
-            s.last_day,
+        out[key] = replace(
+            s,
+            areas=tuple(s.areas[i] for i in active.tolist()),
+            neighbours=neighbours,
+            values=s.values[active],
+            onset_us=s.onset_us[active],
+            evening={name: v[active] for name, v in s.evening.items()},
         )
     return out
 
